@@ -1,0 +1,248 @@
+"""Citizens: their columns, their per-agent rule, and the vectorized kernel of that rule.
+
+Each month a citizen
+1. learns (digital literacy grows with use and with literacy courses in the region),
+2. may get internet access where broadband covers their area,
+3. may need a public service, and then chooses a channel - online self-service, assisted
+   at a public service centre, or paper - with a UTAUT-shaped probability (performance
+   expectancy = service quality, effort expectancy = literacy, social influence = share
+   of ties online, facilitating conditions = internet access, plus trust and habit),
+4. may fail online (low quality, outage) and fall back to a centre, losing trust,
+5. may take part in C2G (reports, petitions, dashcam evidence) where an engagement
+   channel exists; how responsive government is moves their trust.
+
+Updates are synchronous: every citizen decides from the state at the start of the step
+and the step's draws (one per citizen and decision). The formulas below are shared by
+the rule (`Citizen.step`, scalars) and the kernel (`step_all`, arrays), so both engines
+compute the same numbers in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from sim.columns import ColumnAgent, State
+from sim.params import Coefficients
+
+PAPER, ASSISTED, ONLINE = 0, 1, 2
+CHANNELS = ("paper", "assisted", "online")
+AGE_BANDS = ("15-29", "30-44", "45-59", "60+")
+DECISIONS = ("access", "need", "channel", "failure", "participation")
+
+
+@dataclass
+class CitizenInputs:
+    """What a citizen sees of the world in one step: its region's conditions (arrays
+    indexed by region), its ties, and the step's draws (arrays indexed by citizen)."""
+
+    quality: np.ndarray  # effective quality of citizen services, by region [0-1]
+    coverage_urban: np.ndarray
+    coverage_rural: np.ndarray
+    centre_reach: np.ndarray  # chance an offline user is served at a centre, by region
+    paper_open: np.ndarray  # share of paper transactions still possible, by region
+    literacy_dose: np.ndarray  # share of the literacy gap closed by courses this step
+    engagement: np.ndarray  # engagement-channel strength, by region
+    responsiveness: np.ndarray
+    outage: np.ndarray  # share of the region's citizen services in outage
+    online_before: np.ndarray  # float 0/1 per citizen: channel was online at step start
+    ties: sparse.csr_matrix
+    draws: dict[str, np.ndarray]
+    steps_per_year: int
+
+
+# --- the shared formulas --------------------------------------------------------------
+
+
+def logistic(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def new_literacy(k: Coefficients, lit, internet, dose, age_factor, spy):
+    gain = (k.literacy_learning * internet / spy + dose) * age_factor
+    return lit + (1.0 - lit) * np.minimum(gain, 1.0)
+
+
+def access_probability(k: Coefficients, coverage, lit, spy):
+    return k.access_rate / spy * coverage * (0.3 + 0.7 * lit)
+
+
+def online_logit(k: Coefficients, quality, lit, peers, trust, age_shift, habit):
+    return (
+        k.online_intercept
+        + k.online_quality * quality
+        + k.online_literacy * lit
+        + k.online_peers * peers
+        + k.online_trust * trust
+        + age_shift
+        + k.online_habit * habit
+    )
+
+
+def channel_thresholds(p_online, internet, centre, paper_open):
+    """Cumulative probabilities of (online, online or assisted, any channel). People
+    who would use paper where paper is closed go online if they can; otherwise they
+    wait, keeping their channel (the remainder above the last threshold)."""
+    blocked = (1.0 - p_online) * (1.0 - centre) * (1.0 - paper_open)
+    online = p_online + blocked * internet
+    assisted = online + (1.0 - p_online) * centre
+    return online, assisted, assisted + (1.0 - p_online) * (1.0 - centre) * paper_open
+
+
+def failure_probability(k: Coefficients, quality, outage):
+    return k.failure_rate * (1.0 - quality) + outage * k.outage_failure
+
+
+def trust_after_service(k: Coefficients, trust, quality, responsiveness, spy):
+    anchor = 0.6 * quality + 0.4 * responsiveness
+    return trust + (anchor - trust) * np.minimum(k.trust_adjustment / spy, 1.0)
+
+
+def participation_probability(k: Coefficients, trust, lit, engagement):
+    logit = (
+        k.participation_intercept
+        + k.participation_trust * trust
+        + k.participation_literacy * lit
+        + k.participation_engagement * engagement
+    )
+    return engagement * logistic(logit)
+
+
+def clip01(x):
+    return np.minimum(np.maximum(x, 0.0), 1.0)
+
+
+class Citizen(ColumnAgent):
+    """A person (standing for `weight` people) choosing how to deal with the state."""
+
+    states = (
+        State("region", np.int16, 0, "Region index"),
+        State("urban", np.bool_, False, "Lives in an urban settlement"),
+        State("age_band", np.int8, 0, "Age band: 0 15-29, 1 30-44, 2 45-59, 3 60+"),
+        State("weight", np.float64, 1.0, "People this agent stands for [persons]"),
+        State("digital_literacy", np.float64, 0.0, "Digital literacy [0-1]"),
+        State("internet", np.bool_, False, "Has internet access"),
+        State("trust", np.float64, 0.5, "Trust in government [0-1]"),
+        State("channel", np.int8, PAPER, "Last channel used: 0 paper, 1 assisted, 2 online"),
+        State("failed", np.bool_, False, "An online transaction failed this step"),
+        State("participated", np.bool_, False, "Took part in C2G this step"),
+    )
+
+    def step(self) -> None:
+        """The per-agent rule: the readable specification `step_all` vectorizes."""
+        m = self.model
+        k, x, i, r = m.params.coefficients, m.citizen_inputs, self.row, self.region
+        spy = x.steps_per_year
+        lit, internet, trust, channel = (
+            self.digital_literacy,
+            self.internet,
+            self.trust,
+            self.channel,
+        )
+        age_factor = k.literacy_age_factor[self.age_band]
+        quality = x.quality[r]
+
+        new_lit = new_literacy(k, lit, internet, x.literacy_dose[r], age_factor, spy)
+        coverage = x.coverage_urban[r] if self.urban else x.coverage_rural[r]
+        got_access = internet or x.draws["access"][i] < access_probability(k, coverage, lit, spy)
+
+        new_channel, failed, new_trust = channel, False, trust
+        if x.draws["need"][i] < k.service_need:
+            lo, hi = x.ties.indptr[i], x.ties.indptr[i + 1]
+            peers = x.online_before[x.ties.indices[lo:hi]].sum() / max(hi - lo, 1)
+            habit = 1.0 if channel == ONLINE else 0.0
+            logit = online_logit(k, quality, lit, peers, trust, k.online_age[self.age_band], habit)
+            p_online = logistic(logit) if internet else 0.0
+            to_online, to_assisted, to_paper = channel_thresholds(
+                p_online, internet, x.centre_reach[r], x.paper_open[r]
+            )
+            u = x.draws["channel"][i]
+            if u < to_online:
+                new_channel = ONLINE
+            elif u < to_assisted:
+                new_channel = ASSISTED
+            elif u < to_paper:
+                new_channel = PAPER
+            new_trust = trust_after_service(k, trust, quality, x.responsiveness[r], spy)
+            if new_channel == ONLINE and x.draws["failure"][i] < failure_probability(
+                k, quality, x.outage[r]
+            ):
+                failed = True
+                new_channel = ASSISTED if x.centre_reach[r] > 0 else PAPER
+                new_trust = new_trust - k.trust_failure_loss
+
+        participated = bool(
+            internet
+            and x.draws["participation"][i]
+            < participation_probability(k, trust, lit, x.engagement[r])
+        )
+        if participated:
+            new_trust = new_trust + k.responsiveness_trust * (x.responsiveness[r] - 0.5)
+
+        self.digital_literacy = new_lit
+        self.internet = got_access
+        self.channel = new_channel
+        self.failed = failed
+        self.trust = clip01(new_trust)
+        self.participated = participated
+
+
+def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
+    """The vectorized kernel: `Citizen.step` for every citizen at once."""
+    spy = x.steps_per_year
+    region, urban, age = store["region"], store["urban"], store["age_band"]
+    lit, internet, trust, channel = (
+        store["digital_literacy"],
+        store["internet"],
+        store["trust"],
+        store["channel"],
+    )
+    age_factor = np.asarray(k.literacy_age_factor)[age]
+    quality = x.quality[region]
+
+    new_lit = new_literacy(k, lit, internet, x.literacy_dose[region], age_factor, spy)
+    coverage = np.where(urban, x.coverage_urban[region], x.coverage_rural[region])
+    got_access = internet | (x.draws["access"] < access_probability(k, coverage, lit, spy))
+
+    need = x.draws["need"] < k.service_need
+    peers = (x.ties @ x.online_before) / np.maximum(np.diff(x.ties.indptr), 1)
+    habit = (channel == ONLINE).astype(np.float64)
+    logit = online_logit(k, quality, lit, peers, trust, np.asarray(k.online_age)[age], habit)
+    p_online = np.where(internet, logistic(logit), 0.0)
+    to_online, to_assisted, to_paper = channel_thresholds(
+        p_online, internet, x.centre_reach[region], x.paper_open[region]
+    )
+    u = x.draws["channel"]
+    chosen = np.select(
+        [u < to_online, u < to_assisted, u < to_paper], [ONLINE, ASSISTED, PAPER], channel
+    )
+    new_channel = np.where(need, chosen, channel)
+    new_trust = np.where(
+        need, trust_after_service(k, trust, quality, x.responsiveness[region], spy), trust
+    )
+    failed = (
+        need
+        & (new_channel == ONLINE)
+        & (x.draws["failure"] < failure_probability(k, quality, x.outage[region]))
+    )
+    fallback = np.where(x.centre_reach[region] > 0, ASSISTED, PAPER)
+    new_channel = np.where(failed, fallback, new_channel)
+    new_trust = np.where(failed, new_trust - k.trust_failure_loss, new_trust)
+
+    participated = internet & (
+        x.draws["participation"] < participation_probability(k, trust, lit, x.engagement[region])
+    )
+    new_trust = np.where(
+        participated,
+        new_trust + k.responsiveness_trust * (x.responsiveness[region] - 0.5),
+        new_trust,
+    )
+
+    store["digital_literacy"] = new_lit
+    store["internet"] = got_access
+    store["channel"] = new_channel
+    store["failed"] = failed
+    store["trust"] = clip01(new_trust)
+    store["participated"] = participated

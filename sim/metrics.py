@@ -1,0 +1,239 @@
+"""Indicators: per-region and national series each step, disparity indices, and the
+Stage-Model-Openness profile. Computed from the columns alone, so both engines report
+through the same code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import framework
+from sim.agents.citizen import ASSISTED, ONLINE, PAPER
+from sim.framework import MODELS
+
+if TYPE_CHECKING:
+    from sim.model import EGovModel
+
+# Indicators averaged over people (citizen-weighted) when the nation is formed from regions.
+PEOPLE_WEIGHTED = (
+    "citizen_online_share",
+    "eservice_share",
+    "assisted_share",
+    "paper_share",
+    "internet_use_share",
+    "c2g_participation",
+    "mean_literacy",
+    "trust",
+    "failure_share",
+    "broadband_coverage",
+    "centre_reach",
+)
+
+
+def weighted_share(groups: np.ndarray, n_groups: int, weight: np.ndarray, flag=None):
+    """Per group, the weighted mean of `flag` (or the weight total if flag is None)."""
+    if flag is None:
+        return np.bincount(groups, weights=weight, minlength=n_groups)
+    totals = np.bincount(groups, weights=weight, minlength=n_groups)
+    return np.bincount(groups, weights=weight * flag, minlength=n_groups) / np.maximum(
+        totals, 1e-300
+    )
+
+
+def gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Population-weighted Gini coefficient (0 equal, 1 all in one group)."""
+    p = weights / weights.sum()
+    mean = float(p @ values)
+    if mean <= 0:
+        return 0.0
+    return float(p @ np.abs(values[:, None] - values[None, :]) @ p / (2 * mean))
+
+
+def theil(
+    values: np.ndarray, weights: np.ndarray, groups: np.ndarray
+) -> tuple[float, float, float]:
+    """Theil T index of `values` over units weighted by population, and its split into
+    the part within and between `groups` (urban/rural): T = within + between."""
+    p = weights / weights.sum()
+    mean = float(p @ values)
+    if mean <= 0:
+        return 0.0, 0.0, 0.0
+    ratio = values / mean
+    terms = np.where(ratio > 0, ratio * np.log(np.where(ratio > 0, ratio, 1.0)), 0.0)
+    total = float(p @ terms)
+    between = 0.0
+    for g in np.unique(groups):
+        pg = p[groups == g].sum()
+        mean_g = float(p[groups == g] @ values[groups == g]) / pg
+        if mean_g > 0:
+            between += pg * mean_g / mean * np.log(mean_g / mean)
+    return total, total - between, between
+
+
+def disparity(region_values, region_weights, cell_values, cell_weights, cell_urban) -> dict:
+    """Disparity across regions of one indicator: Gini, CV, max/min over regions; Theil
+    over region x urban/rural cells with its within/between urban-rural parts."""
+    p = region_weights / region_weights.sum()
+    mean = float(p @ region_values)
+    cv = float(np.sqrt(p @ (region_values - mean) ** 2) / mean) if mean > 0 else 0.0
+    low = region_values.min()
+    t, within, between = theil(cell_values, cell_weights, cell_urban)
+    return {
+        "gini": gini(region_values, region_weights),
+        "theil": t,
+        "theil_within": within,
+        "theil_between": between,
+        "cv": cv,
+        "max_min": float(region_values.max() / low) if low > 0 else float("nan"),
+    }
+
+
+def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
+    """Every per-region indicator at the current step, as arrays over regions."""
+    R = m.n_regions
+    c, b, a, rs = m.citizen_store, m.business_store, m.agency_store, m.region_store
+    k, th = m.params.coefficients, m.params.thresholds
+    region, weight = c["region"], c["weight"]
+    people = m.people_by_region
+    channel_counts = (
+        np.bincount(
+            region.astype(np.int64) * 3 + c["channel"], weights=weight, minlength=3 * R
+        ).reshape(R, 3)
+        / people[:, None]
+    )
+    services = m.services
+    quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
+    backoffice = np.clip(services.maturity - 2.0, 0.0, 1.0)
+    out = {
+        "citizen_online_share": channel_counts[:, ONLINE],
+        "assisted_share": channel_counts[:, ASSISTED],
+        "paper_share": channel_counts[:, PAPER],
+    }
+    out["eservice_share"] = out["citizen_online_share"] + out[
+        "assisted_share"
+    ] * services.by_region(backoffice, "citizens")
+    out["internet_use_share"] = weighted_share(region, R, weight, c["internet"])
+    out["mean_literacy"] = weighted_share(region, R, weight, c["digital_literacy"])
+    out["trust"] = weighted_share(region, R, weight, c["trust"])
+    out["c2g_participation"] = weighted_share(region, R, weight, c["participated"])
+    out["failure_share"] = weighted_share(region, R, weight, c["failed"])
+    b_region = b["region"]
+    out["business_adoption"] = weighted_share(b_region, R, b["weight"], b["adopted"])
+    b2g_share = weighted_share(b_region, R, b["weight"], b["b2g"])
+    out["b2g_providers"] = b2g_share * m.firms_by_region
+    out["broadband_coverage"] = (
+        rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * rs["coverage_rural"]
+    )
+    out["centre_reach"] = rs["centres"].copy()
+
+    serving = m.agencies_serving  # regions x agencies, weights summing to 1 per region
+    out["interoperability"] = serving @ a["interop"]
+    both = 0.5 * (services.serves["citizens"] + services.serves["businesses"])
+    out["mean_service_maturity"] = both @ services.maturity
+    out["mean_effective_quality"] = both @ quality
+    levels = [both @ (services.maturity >= lvl) for lvl in (1, 2, 3)]
+    out["g2g"] = both @ m.service_links()
+    responsiveness = a["capacity"] * (0.4 + 0.6 * a["engagement"])
+    out["openness"] = framework.openness_index(
+        serving @ a["open_data"], serving @ a["engagement"], serving @ responsiveness
+    )
+    strengths = framework.model_strengths(
+        out["g2g"],
+        out["business_adoption"],
+        out["eservice_share"],
+        b2g_share,
+        out["c2g_participation"],
+        th,
+    )
+    for name in MODELS:
+        out[f"{name.lower()}_strength"] = np.asarray(strengths[name], dtype=np.float64)
+    out["egov_stage"] = framework.egov_stage(
+        levels,
+        out["eservice_share"],
+        out["interoperability"],
+        strengths["B2G"] >= th.model_active,
+        strengths["C2G"] >= th.model_active,
+        th,
+    )
+    for s in (1, 2, 3):
+        out[f"agencies_stage{s}"] = np.bincount(
+            a["region"][~a["central"]], weights=a["stage"][~a["central"]] == s, minlength=R
+        )
+    out["osi"] = out["mean_effective_quality"]
+    out["tii"] = 0.5 * out["internet_use_share"] + 0.5 * out["broadband_coverage"]
+    out["hci"] = out["mean_literacy"]
+    out["egdi"] = (out["osi"] + out["tii"] + out["hci"]) / 3.0
+    out["budget_spent"] = m.spent_by_region.copy()
+    out["_b2g_share"] = b2g_share
+    out["_maturity_levels"] = np.array(levels)
+    return out
+
+
+def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, float]:
+    """The nation from its regions (people-weighted) and from all agencies and services."""
+    k, th = m.params.coefficients, m.params.thresholds
+    a, services = m.agency_store, m.services
+    p = m.people_by_region / m.people_by_region.sum()
+    out = {name: float(p @ reg[name]) for name in PEOPLE_WEIGHTED}
+    firms = m.firms_by_region
+    out["business_adoption"] = float(firms @ reg["business_adoption"] / firms.sum())
+    out["b2g_providers"] = float(reg["b2g_providers"].sum())
+    b2g_share = out["b2g_providers"] / firms.sum()
+    out["interoperability"] = float(a["interop"].mean())
+    out["mean_service_maturity"] = float(services.maturity.mean())
+    quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
+    out["mean_effective_quality"] = float(quality.mean())
+    out["g2g"] = float(m.service_links().mean())
+    responsiveness = a["capacity"] * (0.4 + 0.6 * a["engagement"])
+    out["openness"] = float(
+        framework.openness_index(
+            a["open_data"].mean(), a["engagement"].mean(), responsiveness.mean()
+        )
+    )
+    strengths = framework.model_strengths(
+        out["g2g"],
+        out["business_adoption"],
+        out["eservice_share"],
+        b2g_share,
+        out["c2g_participation"],
+        th,
+    )
+    for name in MODELS:
+        out[f"{name.lower()}_strength"] = float(strengths[name])
+    levels = [float((services.maturity >= lvl).mean()) for lvl in (1, 2, 3)]
+    out["egov_stage"] = framework.egov_stage(
+        levels,
+        out["eservice_share"],
+        out["interoperability"],
+        strengths["B2G"] >= th.model_active,
+        strengths["C2G"] >= th.model_active,
+        th,
+    )
+    for s in (1, 2, 3):
+        out[f"agencies_stage{s}"] = int((a["stage"] == s).sum())
+    out["staff_capacity"] = float(a["capacity"].mean())
+    out["cybersecurity"] = float(a["cyber"].mean())
+    out["incidents"] = int(a["outage"].sum())
+    out["osi"] = out["mean_effective_quality"]
+    out["tii"] = 0.5 * out["internet_use_share"] + 0.5 * out["broadband_coverage"]
+    out["hci"] = out["mean_literacy"]
+    out["egdi"] = (out["osi"] + out["tii"] + out["hci"]) / 3.0
+    out["budget_spent"] = m.budget_spent
+    c = m.citizen_store
+    cells = c["region"].astype(np.int64) * 2 + c["urban"]
+    cell_people = np.bincount(cells, weights=c["weight"], minlength=2 * m.n_regions)
+    cell_online = np.bincount(
+        cells, weights=c["weight"] * (c["channel"] == ONLINE), minlength=2 * m.n_regions
+    ) / np.maximum(cell_people, 1e-300)
+    present = cell_people > 0
+    gaps = disparity(
+        reg["citizen_online_share"],
+        m.people_by_region,
+        cell_online[present],
+        cell_people[present],
+        (np.arange(2 * m.n_regions) % 2)[present],
+    )
+    out.update({f"online_{name}": value for name, value in gaps.items()})
+    return out

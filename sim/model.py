@@ -1,0 +1,318 @@
+"""The e-government adoption model: a Mesa model that builds its world in `__init__` and
+reads its monthly step in a few lines."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import metrics, rng
+from sim.agents import agency as agency_kind
+from sim.agents import business as business_kind
+from sim.agents import citizen as citizen_kind
+from sim.agents import region as region_kind
+from sim.agents.agency import Agency
+from sim.agents.business import Business, BusinessInputs
+from sim.agents.citizen import ONLINE, Citizen, CitizenInputs
+from sim.agents.region import Region
+from sim.framework import MODELS
+from sim.levers import EVENTS, LEVERS
+from sim.params import Params, Target
+from sim.world import (
+    build_businesses,
+    build_citizens,
+    build_government,
+    build_ties,
+    business_regions,
+    regions_frame,
+)
+
+Engine = Literal["vectorized", "agent"]
+ENGINES = ("vectorized", "agent")
+
+
+class EGovModel(mesa.Model):
+    """Regions, agencies, businesses and citizens moving through e-government stages.
+
+    engine="vectorized" steps citizens and businesses with numpy kernels over whole
+    kinds; engine="agent" calls each agent's own `step()`. Both give the same tables for
+    the same seed. Regions and agencies are few and always step per agent.
+    """
+
+    def __init__(self, params: Params | None = None, seed: int = 0, engine: Engine = "vectorized"):
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        super().__init__(rng=int(seed))
+        self.params = params if params is not None else Params()
+        if not isinstance(self.params, Params):
+            raise TypeError(f"params must be sim.Params, got {type(self.params).__name__}")
+        self.seed, self.engine = int(seed), engine
+        world = self.params.world
+
+        regions = regions_frame(world)
+        self.region_names = regions["region"].tolist()
+        self.n_regions = len(regions)
+        self.region_store = Region.new_store(self.n_regions)
+        for column in ("population", "urban_share", "coverage_urban", "coverage_rural"):
+            self.region_store[column] = regions[column].to_numpy()
+        for r in range(self.n_regions):
+            Region(self, self.region_store, r)
+
+        government = build_government(self.region_names)
+        self.agency_names = government.names
+        self.agency_network = government.network
+        self.agency_partners = [
+            np.array(sorted(self.agency_network[a]), dtype=np.int64)
+            for a in range(len(government.names))
+        ]
+        self.services = government.services
+        self.agency_store = Agency.new_store(len(government.names))
+        self.agency_store["central"] = government.central
+        self.agency_store["region"] = government.region
+        for a in range(len(government.names)):
+            Agency(self, self.agency_store, a)
+        # regions x agencies: each region is served by the central agencies and its akimat
+        serving = self.agency_store["central"][None, :] | (
+            self.agency_store["region"][None, :] == np.arange(self.n_regions)[:, None]
+        )
+        self.agencies_serving = serving / serving.sum(axis=1, keepdims=True)
+
+        self.citizen_store = Citizen.new_store(int(_citizen_count(regions, world.scale)))
+        build_citizens(self.citizen_store, regions, world.scale, self.seed)
+        self.ties = build_ties(self.citizen_store["region"], world, self.seed)
+        for i in range(len(self.citizen_store)):
+            Citizen(self, self.citizen_store, i)
+
+        firm_regions = business_regions(regions, len(self.citizen_store), world)
+        self.business_store = Business.new_store(firm_regions.size)
+        build_businesses(self.business_store, regions, firm_regions, world, self.seed)
+        for i in range(len(self.business_store)):
+            Business(self, self.business_store, i)
+
+        self.people_by_region = np.bincount(
+            self.citizen_store["region"],
+            weights=self.citizen_store["weight"],
+            minlength=self.n_regions,
+        )
+        self.firms_by_region = np.bincount(
+            self.business_store["region"],
+            weights=self.business_store["weight"],
+            minlength=self.n_regions,
+        )
+
+        self.levers = [LEVERS[spec.lever](spec) for spec in self.params.policies]
+        self.paper_open, self.centres_open, self.incident_multiplier = 1.0, 1.0, 1.0
+        self.events = [EVENTS[spec.kind](spec, self) for spec in self.params.events]
+        self.budget_spent = 0.0
+        self.spent_by_region = np.zeros(self.n_regions)
+        self._lagging: dict[tuple, np.ndarray] = {}
+        self._national: list[dict] = []
+        self._regional: list[dict[str, np.ndarray]] = []
+
+    # --- calendar -------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        """Calendar year of the step being run (or last run)."""
+        return self.params.start_year + max(self.steps - 1, 0) // self.params.steps_per_year
+
+    @property
+    def month(self) -> int:
+        spy = self.params.steps_per_year
+        return (max(self.steps - 1, 0) % spy) * 12 // spy + 1
+
+    # --- the step -------------------------------------------------------------------
+    def step(self) -> None:
+        """One month: levers spend, agencies and regions respond, businesses and
+        citizens decide, indicators are recorded."""
+        self._open_books()
+        self.budget_spent = sum(lever.spend(self) for lever in self.levers)
+        self._book_spending_by_region()
+        self.interop_before = self.agency_store["interop"].copy()
+        self.agency_draws = self._draws(agency_kind.DECISIONS, len(self.agency_store))
+        self.agents_by_type[Agency].do("step")
+        self.agents_by_type[Region].do("step")
+        self._step_kind(Business, business_kind.step_all, self._business_inputs())
+        self._step_kind(Citizen, citizen_kind.step_all, self._citizen_inputs())
+        self._record()
+        if self.steps >= self.params.n_steps:
+            self.running = False
+
+    def run(self) -> EGovModel:
+        """Run to the end year (from wherever the model is)."""
+        while self.steps < self.params.n_steps:
+            self.step()
+        return self
+
+    def _step_kind(self, kind, kernel, inputs) -> None:
+        store = self.citizen_store if kind is Citizen else self.business_store
+        if self.engine == "vectorized":
+            kernel(store, self.params.coefficients, inputs)
+        else:
+            self.agents_by_type[kind].do("step")
+
+    def _open_books(self) -> None:
+        for column in agency_kind.INFLOWS:
+            self.agency_store[column] = 0.0
+        for column in (*region_kind.INFLOWS, "mandate_citizens", "mandate_businesses"):
+            self.region_store[column] = 0.0
+
+    def _book_spending_by_region(self) -> None:
+        a = self.agency_store
+        agency_spend = sum(a[c] for c in agency_kind.INFLOWS)
+        local = ~a["central"]
+        by_region = np.bincount(a["region"][local], agency_spend[local], self.n_regions)
+        self.spent_by_region = by_region + sum(self.region_store[c] for c in region_kind.INFLOWS)
+
+    def _draws(self, decisions, n: int) -> dict[str, np.ndarray]:
+        return {d: rng.uniforms(self.seed, d, self.steps, n) for d in decisions}
+
+    def _regional_quality(self, audience: str) -> tuple[np.ndarray, np.ndarray]:
+        a = self.agency_store
+        k = self.params.coefficients
+        quality = self.services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
+        down = a["outage"][self.services.owner].astype(np.float64)
+        return self.services.by_region(quality, audience), self.services.by_region(down, audience)
+
+    def _citizen_inputs(self) -> CitizenInputs:
+        rs, a = self.region_store, self.agency_store
+        quality, outage = self._regional_quality("citizens")
+        self.citizen_inputs = CitizenInputs(
+            quality=quality,
+            coverage_urban=rs["coverage_urban"].copy(),
+            coverage_rural=rs["coverage_rural"].copy(),
+            centre_reach=rs["centres"]
+            * self.centres_open
+            * self.params.coefficients.assisted_preference,
+            paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]),
+            literacy_dose=rs["literacy_dose"].copy(),
+            engagement=self.agencies_serving @ a["engagement"],
+            responsiveness=self.agencies_serving @ (a["capacity"] * (0.4 + 0.6 * a["engagement"])),
+            outage=outage,
+            online_before=(self.citizen_store["channel"] == ONLINE).astype(np.float64),
+            ties=self.ties,
+            draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
+            steps_per_year=self.params.steps_per_year,
+        )
+        return self.citizen_inputs
+
+    def _business_inputs(self) -> BusinessInputs:
+        b, a = self.business_store, self.agency_store
+        quality, outage = self._regional_quality("businesses")
+        peers = metrics.weighted_share(b["region"], self.n_regions, b["weight"], b["adopted"])
+        responsiveness = a["capacity"] * (0.4 + 0.6 * a["engagement"])
+        from sim.framework import openness_index
+
+        openness = openness_index(
+            self.agencies_serving @ a["open_data"],
+            self.agencies_serving @ a["engagement"],
+            self.agencies_serving @ responsiveness,
+        )
+        self.business_inputs = BusinessInputs(
+            quality=quality,
+            peers=peers,
+            mandate=self.region_store["mandate_businesses"].copy(),
+            outage=outage,
+            gate=openness * (self.agencies_serving @ a["interop"]),
+            draws=self._draws(business_kind.DECISIONS, len(self.business_store)),
+            steps_per_year=self.params.steps_per_year,
+        )
+        return self.business_inputs
+
+    # --- targets --------------------------------------------------------------------
+    def target_regions(self, target: Target) -> np.ndarray:
+        """Boolean mask over regions reached by a policy target."""
+        if target.kind == "regions":
+            return np.isin(self.region_names, target.regions)
+        if target.kind == "lagging":
+            return self._lagging_regions(target.lagging.indicator, target.lagging.count)
+        return np.ones(self.n_regions, dtype=bool)
+
+    def target_agencies(self, target: Target) -> np.ndarray:
+        """Boolean mask over agencies: named ones, or the akimats of targeted regions."""
+        if target.kind == "agencies":
+            return np.isin(self.agency_names, target.agencies)
+        if target.kind == "all":
+            return np.ones(len(self.agency_store), dtype=bool)
+        regions = np.flatnonzero(self.target_regions(target))
+        return np.isin(self.agency_store["region"], regions)
+
+    def _lagging_regions(self, indicator: str, count: int) -> np.ndarray:
+        """The `count` lowest regions by an indicator, ranked every January."""
+        key = (indicator, count, self.year)
+        if key not in self._lagging:
+            values = metrics.region_indicators(self)[indicator]
+            mask = np.zeros(self.n_regions, dtype=bool)
+            mask[np.argsort(values, kind="stable")[:count]] = True
+            self._lagging[key] = mask
+        return self._lagging[key]
+
+    def service_links(self) -> np.ndarray:
+        """Per service, the mean linkage (owner x partner interoperability) over its data
+        dependencies; 1 for services that need no one else's data."""
+        s, interop = self.services, self.agency_store["interop"]
+        link = interop[s.owner][:, None] * interop[None, :]
+        n = s.depends.sum(axis=1)
+        return np.where(n > 0, (link * s.depends).sum(axis=1) / np.maximum(n, 1), 1.0)
+
+    # --- outputs --------------------------------------------------------------------
+    def _record(self) -> None:
+        reg = metrics.region_indicators(self)
+        nat = metrics.national_indicators(self, reg)
+        self._regional.append(reg)
+        self._national.append({"step": self.steps, "year": self.year, "month": self.month, **nat})
+
+    def national_frame(self) -> pd.DataFrame:
+        """One row per step: national indicators and disparity across regions."""
+        return pd.DataFrame(self._national)
+
+    def region_frame(self) -> pd.DataFrame:
+        """One row per step and region."""
+        frames = []
+        for row, reg in zip(self._national, self._regional, strict=True):
+            data = {k: v for k, v in reg.items() if not k.startswith("_")}
+            frame = pd.DataFrame(data)
+            frame.insert(0, "region", self.region_names)
+            frame.insert(0, "month", row["month"])
+            frame.insert(0, "year", row["year"])
+            frame.insert(0, "step", row["step"])
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames, ignore_index=True)
+
+    def profile_frame(self) -> pd.DataFrame:
+        """The Stage-Model-Openness profile of each region and the nation at the end of
+        each year: stage, each interaction model's strength and activity, openness, and
+        the models active ahead of the stage."""
+        from sim.framework import profile
+
+        th = self.params.thresholds
+        rows = []
+        for nat, reg in zip(self._national, self._regional, strict=True):
+            if nat["month"] != 12 and nat["step"] != self.steps:
+                continue
+            places = [*self.region_names, "National"]
+            stage = np.append(reg["egov_stage"], nat["egov_stage"])
+            strengths = {
+                name: np.append(reg[f"{name.lower()}_strength"], nat[f"{name.lower()}_strength"])
+                for name in MODELS
+            }
+            openness = np.append(reg["openness"], nat["openness"])
+            prof = profile(stage, strengths, openness, th)
+            frame = pd.DataFrame({"year": nat["year"], "region": places, **prof})
+            rows.append(frame)
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+    def agent_counts(self) -> dict[str, int]:
+        return {kind.__name__: len(agents) for kind, agents in self.agents_by_type.items()}
+
+
+def _citizen_count(regions: pd.DataFrame, scale: float) -> int:
+    from sim.world import agents_per_region
+
+    return int(agents_per_region(regions, scale).sum())
