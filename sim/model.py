@@ -74,6 +74,11 @@ class EGovModel(mesa.Model):
         self.agency_store = Agency.new_store(len(government.names))
         self.agency_store["central"] = government.central
         self.agency_store["region"] = government.region
+        # 2005 starting skills: central staff ahead of regional staff, more so in rural
+        # regions (2025 survey: regional staff face more barriers than central staff)
+        local_urban = self.region_store["urban_share"][np.maximum(government.region, 0)]
+        self.agency_store["capacity"] = np.where(government.central, 0.3, 0.1 + 0.2 * local_urban)
+        self.agency_store["interop"] = np.where(government.central, 0.08, 0.03)
         for a in range(len(government.names)):
             Agency(self, self.agency_store, a)
         # regions x agencies: each region is served by the central agencies and its akimat
