@@ -31,9 +31,7 @@ class Store:
     def __init__(self, states: tuple[State, ...], n: int):
         self.states = {s.name: s for s in states}
         self.n = n
-        self.columns: dict[str, np.ndarray] = {
-            s.name: np.full(n, s.default, dtype=s.dtype) for s in states
-        }
+        self.columns: dict[str, np.ndarray] = {s.name: np.full(n, s.default, dtype=s.dtype) for s in states}
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]

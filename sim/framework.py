@@ -40,9 +40,7 @@ MODEL_EXPECTED_STAGE = {"G2G": 1, "G2B": 3, "G2C": 3, "B2G": 3, "C2G": 3}
 def agency_stage(capacity, maturity, interop, th):
     """1-3 from staff capacity, mean maturity of own services and interoperability."""
     transformation = (interop >= th.agency_stage3_interop) & (maturity >= th.agency_stage3_maturity)
-    digitalization = (capacity >= th.agency_stage2_capacity) & (
-        maturity >= th.agency_stage2_maturity
-    )
+    digitalization = (capacity >= th.agency_stage2_capacity) & (maturity >= th.agency_stage2_maturity)
     stage = np.where(transformation, 3, np.where(digitalization, 2, 1))
     return int(stage) if np.ndim(stage) == 0 else stage
 

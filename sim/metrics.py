@@ -37,9 +37,7 @@ def weighted_share(groups: np.ndarray, n_groups: int, weight: np.ndarray, flag=N
     if flag is None:
         return np.bincount(groups, weights=weight, minlength=n_groups)
     totals = np.bincount(groups, weights=weight, minlength=n_groups)
-    return np.bincount(groups, weights=weight * flag, minlength=n_groups) / np.maximum(
-        totals, 1e-300
-    )
+    return np.bincount(groups, weights=weight * flag, minlength=n_groups) / np.maximum(totals, 1e-300)
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -51,9 +49,7 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
     return float(p @ np.abs(values[:, None] - values[None, :]) @ p / (2 * mean))
 
 
-def theil(
-    values: np.ndarray, weights: np.ndarray, groups: np.ndarray
-) -> tuple[float, float, float]:
+def theil(values: np.ndarray, weights: np.ndarray, groups: np.ndarray) -> tuple[float, float, float]:
     """Theil T index of `values` over units weighted by population, and its split into
     the part within and between `groups` (urban/rural): T = within + between."""
     p = weights / weights.sum()
@@ -98,9 +94,7 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     region, weight = c["region"], c["weight"]
     people = m.people_by_region
     channel_counts = (
-        np.bincount(
-            region.astype(np.int64) * 3 + c["channel"], weights=weight, minlength=3 * R
-        ).reshape(R, 3)
+        np.bincount(region.astype(np.int64) * 3 + c["channel"], weights=weight, minlength=3 * R).reshape(R, 3)
         / people[:, None]
     )
     services = m.services
@@ -111,9 +105,9 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
         "assisted_share": channel_counts[:, ASSISTED],
         "paper_share": channel_counts[:, PAPER],
     }
-    out["eservice_share"] = out["citizen_online_share"] + out[
-        "assisted_share"
-    ] * services.by_region(backoffice, "citizens")
+    out["eservice_share"] = out["citizen_online_share"] + out["assisted_share"] * services.by_region(
+        backoffice, "citizens"
+    )
     out["internet_use_share"] = weighted_share(region, R, weight, c["internet"])
     out["mean_literacy"] = weighted_share(region, R, weight, c["digital_literacy"])
     out["trust"] = weighted_share(region, R, weight, c["trust"])
@@ -188,9 +182,7 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
     out["g2g"] = float(m.service_links().mean())
     responsiveness = a["capacity"] * (0.4 + 0.6 * a["engagement"])
     out["openness"] = float(
-        framework.openness_index(
-            a["open_data"].mean(), a["engagement"].mean(), responsiveness.mean()
-        )
+        framework.openness_index(a["open_data"].mean(), a["engagement"].mean(), responsiveness.mean())
     )
     strengths = framework.model_strengths(
         out["g2g"],

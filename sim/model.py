@@ -67,8 +67,7 @@ class EGovModel(mesa.Model):
         self.agency_names = government.names
         self.agency_network = government.network
         self.agency_partners = [
-            np.array(sorted(self.agency_network[a]), dtype=np.int64)
-            for a in range(len(government.names))
+            np.array(sorted(self.agency_network[a]), dtype=np.int64) for a in range(len(government.names))
         ]
         self.services = government.services
         self.agency_store = Agency.new_store(len(government.names))
@@ -190,9 +189,7 @@ class EGovModel(mesa.Model):
             quality=quality,
             coverage_urban=rs["coverage_urban"].copy(),
             coverage_rural=rs["coverage_rural"].copy(),
-            centre_reach=rs["centres"]
-            * self.centres_open
-            * self.params.coefficients.assisted_preference,
+            centre_reach=rs["centres"] * self.centres_open * self.params.coefficients.assisted_preference,
             paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]),
             literacy_dose=rs["literacy_dose"].copy(),
             engagement=self.agencies_serving @ a["engagement"],

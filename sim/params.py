@@ -130,7 +130,7 @@ class Coefficients(Strict):
         "[share of gap/year]: best practice spreads along the data-exchange network.",
     )
     platform_per_budget: float = unit(
-        16.0,
+        30.0,
         0.0,
         100.0,
         "Service maturity gained per unit of annual spend per service [share of the gap "
@@ -142,8 +142,7 @@ class Coefficients(Strict):
         1.5,
         0.0,
         50.0,
-        "Staff digital capacity gained per unit of annual training spend per agency "
-        "[share of gap/(bn KZT)].",
+        "Staff digital capacity gained per unit of annual training spend per agency [share of gap/(bn KZT)].",
     )
     staff_turnover: float = unit(
         0.05,
@@ -169,8 +168,7 @@ class Coefficients(Strict):
         2.0,
         0.0,
         50.0,
-        "Engagement-channel strength gained per unit of annual spend per "
-        "agency [share of gap/(bn KZT)].",
+        "Engagement-channel strength gained per unit of annual spend per agency [share of gap/(bn KZT)].",
     )
     cyber_per_budget: float = unit(
         2.0,
@@ -387,8 +385,7 @@ class Coefficients(Strict):
         0.03,
         0.0,
         12.0,
-        "Yearly hazard that a ready firm becomes a B2G provider once the "
-        "gate is fully open [1/year].",
+        "Yearly hazard that a ready firm becomes a B2G provider once the gate is fully open [1/year].",
     )
     b2g_gate: float = unit(
         0.25,
@@ -466,8 +463,7 @@ class Thresholds(Strict):
     )
     openness_levels: tuple[float, float, float] = Field(
         (0.1, 0.3, 0.6),
-        description="Openness index cut-offs for levels 1 publishing, 2 consultation, "
-        "3 participation.",
+        description="Openness index cut-offs for levels 1 publishing, 2 consultation, 3 participation.",
     )
 
 
@@ -639,8 +635,7 @@ class Params(Strict):
             for name in p.target.regions or []:
                 if name not in regions:
                     raise ValueError(
-                        f"policies.{i}.target.regions: unknown region {name!r}"
-                        + _suggest(name, regions)
+                        f"policies.{i}.target.regions: unknown region {name!r}" + _suggest(name, regions)
                     )
         for year in range(self.start_year, self.end_year + 1):
             total = sum(p.budget_share for p in self.policies if p.active(year))

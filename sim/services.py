@@ -30,8 +30,7 @@ class ServiceCatalogue:
         self.serves = {}
         for a, name in enumerate(AUDIENCES):
             reach = (self.audience == a)[None, :] & (
-                (self.region == NATIONAL)[None, :]
-                | (self.region[None, :] == np.arange(n_regions)[:, None])
+                (self.region == NATIONAL)[None, :] | (self.region[None, :] == np.arange(n_regions)[:, None])
             )
             self.serves[name] = reach / np.maximum(reach.sum(axis=1, keepdims=True), 1)
         self.of_agency = [np.flatnonzero(self.owner == a) for a in range(depends.shape[1])]

@@ -179,16 +179,12 @@ def business_regions(regions: pd.DataFrame, n_citizens: int, spec: WorldSpec) ->
     return np.repeat(np.arange(len(regions)), counts)
 
 
-def build_businesses(
-    store, regions: pd.DataFrame, region: np.ndarray, spec: WorldSpec, seed: int
-) -> None:
+def build_businesses(store, regions: pd.DataFrame, region: np.ndarray, spec: WorldSpec, seed: int) -> None:
     """Firms by size class, readiness higher for larger firms and more urban regions;
     together they stand for one firm per 1/businesses_per_citizen residents."""
     g = rng.stream(seed, "build:businesses")
     size = g.choice(4, size=region.size, p=SIZE_SHARES).astype(np.int8)
-    mean_ready = np.clip(
-        0.1 + 0.08 * size + 0.1 * regions["urban_share"].to_numpy()[region], 0.02, 0.9
-    )
+    mean_ready = np.clip(0.1 + 0.08 * size + 0.1 * regions["urban_share"].to_numpy()[region], 0.02, 0.9)
     firms = regions["population"].to_numpy().sum() * spec.businesses_per_citizen
     store["region"] = region
     store["size"] = size

@@ -55,14 +55,10 @@ SERVICES: tuple[ServiceTemplate, ...] = (
     ServiceTemplate("birth registration", "justice", "citizens", ("health", "interior"), 1.0),
     ServiceTemplate("identity card", "interior", "citizens", ("justice",), 1.0),
     ServiceTemplate("address registration", LOCAL, "citizens", ("interior", "justice"), 1.0),
-    ServiceTemplate(
-        "pension assignment", "labour", "citizens", ("justice", "interior", "finance"), 1.0
-    ),
+    ServiceTemplate("pension assignment", "labour", "citizens", ("justice", "interior", "finance"), 1.0),
     ServiceTemplate("social benefits", LOCAL, "citizens", ("labour", "finance", "interior"), 1.0),
     ServiceTemplate("personal tax declaration", "finance", "citizens", ("justice",), 1.0),
-    ServiceTemplate(
-        "school enrolment", LOCAL, "citizens", ("education", "health", "interior"), 1.0
-    ),
+    ServiceTemplate("school enrolment", LOCAL, "citizens", ("education", "health", "interior"), 1.0),
     ServiceTemplate("medical appointment", "health", "citizens", ("interior",), 1.0),
     ServiceTemplate("driving licence", "interior", "citizens", ("health", "transport"), 1.0),
     ServiceTemplate("vehicle registration", "interior", "citizens", ("finance", "transport"), 1.0),
@@ -70,27 +66,19 @@ SERVICES: tuple[ServiceTemplate, ...] = (
     ServiceTemplate("housing queue", LOCAL, "citizens", ("justice", "finance", "labour"), 0.5),
     ServiceTemplate("certificate of no criminal record", "interior", "citizens", ("justice",), 1.0),
     ServiceTemplate("company registration", "justice", "businesses", ("finance",), 1.0),
-    ServiceTemplate(
-        "business licence", "trade", "businesses", ("justice", "finance", "ecology"), 1.0
-    ),
+    ServiceTemplate("business licence", "trade", "businesses", ("justice", "finance", "ecology"), 1.0),
     ServiceTemplate("tax reporting", "finance", "businesses", ("justice",), 1.0),
     ServiceTemplate("e-invoicing", "finance", "businesses", ("trade",), 0.0),
     ServiceTemplate("customs declaration", "finance", "businesses", ("trade", "transport"), 1.0),
-    ServiceTemplate(
-        "construction permit", LOCAL, "businesses", ("land", "ecology", "emergency"), 0.5
-    ),
+    ServiceTemplate("construction permit", LOCAL, "businesses", ("land", "ecology", "emergency"), 0.5),
     ServiceTemplate("public procurement", "finance", "businesses", ("justice", "economy"), 1.0),
     ServiceTemplate("agricultural subsidy", "agriculture", "businesses", ("finance", "land"), 0.5),
     ServiceTemplate("statistical reporting", "economy", "businesses", ("digital",), 1.0),
     ServiceTemplate("digital signature", "digital", "citizens", ("interior", "justice"), 0.5),
-    ServiceTemplate(
-        "university grant application", "education", "citizens", ("health", "interior"), 0.5
-    ),
+    ServiceTemplate("university grant application", "education", "citizens", ("health", "interior"), 0.5),
     ServiceTemplate("land cadastre extract", "land", "citizens", ("justice",), 1.0),
     ServiceTemplate("environmental permit", "ecology", "businesses", ("land", "emergency"), 0.5),
-    ServiceTemplate(
-        "freight transport permit", "transport", "businesses", ("finance", "interior"), 0.5
-    ),
+    ServiceTemplate("freight transport permit", "transport", "businesses", ("finance", "interior"), 0.5),
     ServiceTemplate("fire safety certificate", "emergency", "businesses", ("land",), 0.5),
 )
 

@@ -73,10 +73,7 @@ class Agency(ColumnAgent):
         joined = float(m.interop_before[partners].mean()) if len(partners) else 0.0
         self.interop = closer(
             self.interop,
-            k.interop_per_budget
-            * self.invest_interop
-            * absorb
-            * (1.0 + k.interop_network_gain * joined)
+            k.interop_per_budget * self.invest_interop * absorb * (1.0 + k.interop_network_gain * joined)
             + k.interop_spillover / spy * joined * self.capacity,
         )
         if len(services):
@@ -88,19 +85,11 @@ class Agency(ColumnAgent):
         self.capacity = closer(self.capacity, k.capacity_per_budget * self.invest_training) * (
             1.0 - k.staff_turnover / spy
         )
-        self.open_data = closer(
-            self.open_data, k.open_data_per_budget * self.invest_open_data * absorb
-        )
-        self.engagement = closer(
-            self.engagement, k.engagement_per_budget * self.invest_engagement * absorb
-        )
-        self.cyber = closer(self.cyber, k.cyber_per_budget * self.invest_cyber) * (
-            1.0 - k.cyber_decay / spy
-        )
+        self.open_data = closer(self.open_data, k.open_data_per_budget * self.invest_open_data * absorb)
+        self.engagement = closer(self.engagement, k.engagement_per_budget * self.invest_engagement * absorb)
+        self.cyber = closer(self.cyber, k.cyber_per_budget * self.invest_cyber) * (1.0 - k.cyber_decay / spy)
 
         maturity = float(m.services.maturity[services].mean()) if len(services) else 0.0
-        incident = (
-            k.incident_rate / spy * (1.0 - self.cyber) * maturity / 4.0 * m.incident_multiplier
-        )
+        incident = k.incident_rate / spy * (1.0 - self.cyber) * maturity / 4.0 * m.incident_multiplier
         self.outage = bool(m.agency_draws["incident"][self.row] < incident)
         self.stage = agency_stage(self.capacity, maturity, self.interop, th)

@@ -166,17 +166,14 @@ class Citizen(ColumnAgent):
             elif u < to_paper:
                 new_channel = PAPER
             new_trust = trust_after_service(k, trust, quality, x.responsiveness[r], spy)
-            if new_channel == ONLINE and x.draws["failure"][i] < failure_probability(
-                k, quality, x.outage[r]
-            ):
+            if new_channel == ONLINE and x.draws["failure"][i] < failure_probability(k, quality, x.outage[r]):
                 failed = True
                 new_channel = ASSISTED if x.centre_reach[r] > 0 else PAPER
                 new_trust = new_trust - k.trust_failure_loss
 
         participated = bool(
             internet
-            and x.draws["participation"][i]
-            < participation_probability(k, trust, lit, x.engagement[r])
+            and x.draws["participation"][i] < participation_probability(k, trust, lit, x.engagement[r])
         )
         if participated:
             new_trust = new_trust + k.responsiveness_trust * (x.responsiveness[r] - 0.5)
@@ -215,13 +212,9 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
         p_online, internet, x.centre_reach[region], x.paper_open[region]
     )
     u = x.draws["channel"]
-    chosen = np.select(
-        [u < to_online, u < to_assisted, u < to_paper], [ONLINE, ASSISTED, PAPER], channel
-    )
+    chosen = np.select([u < to_online, u < to_assisted, u < to_paper], [ONLINE, ASSISTED, PAPER], channel)
     new_channel = np.where(need, chosen, channel)
-    new_trust = np.where(
-        need, trust_after_service(k, trust, quality, x.responsiveness[region], spy), trust
-    )
+    new_trust = np.where(need, trust_after_service(k, trust, quality, x.responsiveness[region], spy), trust)
     failed = (
         need
         & (new_channel == ONLINE)

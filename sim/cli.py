@@ -1,0 +1,192 @@
+"""The `egov` command: run scenarios, validate files, list shipped scenarios, print the
+schema. Bad input exits with status 2 and one line per problem, no traceback (unless
+--debug), and nothing written."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim import scenario as scenarios
+from sim.model import EGovModel
+from sim.params import Params
+from sim.results import new_run_dir, write_run
+
+app = typer.Typer(
+    help="Agent-based simulation of e-government adoption (Kazakhstan, 2005 onward).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out_console = Console(soft_wrap=True)
+err_console = Console(stderr=True)
+
+
+class EngineChoice(StrEnum):
+    vectorized = "vectorized"
+    agent = "agent"
+
+
+class BadInput(Exception):
+    """Input the user can fix: reported without traceback, exit status 2."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def fail(problems: list[str], debug: bool, error: BaseException | None = None) -> None:
+    if debug and error is not None:
+        raise error
+    for line in problems:
+        err_console.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def with_overrides(params: Params, source: str, **changes) -> Params:
+    """Apply command-line overrides, validated like the file itself."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        return params
+    data = params.model_dump()
+    if "scale" in changes:
+        data["world"]["scale"] = changes.pop("scale")
+    data.update(changes)
+    try:
+        return Params.model_validate(data)
+    except ValidationError as e:
+        raise BadInput(
+            [
+                f"{source}: with the command-line options: {'.'.join(map(str, err['loc'])) or 'options'}: "
+                f"{err['msg'].removeprefix('Value error, ')}"
+                for err in e.errors()
+            ]
+        ) from None
+
+
+def load_run_spec(path: str) -> tuple[scenarios.Scenario, str | None]:
+    if path.endswith(".json"):
+        return scenarios.from_manifest(path)
+    return scenarios.load(path), None
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str,
+        typer.Argument(help="Scenario file, shipped scenario name, or a run's manifest.json to rerun it."),
+    ],
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    engine: Annotated[
+        EngineChoice | None, typer.Option(help="vectorized (fast) or agent (per-agent rules).")
+    ] = None,
+    scale: Annotated[float | None, typer.Option(help="People per citizen agent.")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Stop after this year.")] = None,
+    out: Annotated[Path, typer.Option(help="Results root folder.")] = Path("results"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Run one scenario and write its results to OUT/<scenario>/<run-id>/."""
+    try:
+        spec, recorded_engine = load_run_spec(scenario)
+        params = with_overrides(spec.params, scenario, end_year=end_year, scale=scale)
+    except (scenarios.ScenarioError, BadInput) as e:
+        fail(e.problems, debug, e)
+    run_seed = spec.seed if seed is None else seed
+    run_engine = engine.value if engine else (recorded_engine or "vectorized")
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    model = EGovModel(params, seed=run_seed, engine=run_engine)
+    show = not quiet and sys.stderr.isatty()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[year]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not show,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(params.name, total=params.n_steps, year="")
+        while model.running and model.steps < params.n_steps:
+            model.step()
+            progress.update(task, advance=1, year=str(model.year))
+    folder = new_run_dir(out, params.name, run_seed, run_engine)
+    write_run(model, folder, started, time.perf_counter() - t0, spec.chain)
+    if not quiet:
+        print_summary(model, folder, time.perf_counter() - t0)
+    else:
+        out_console.print(str(folder), highlight=False)
+
+
+def print_summary(model: EGovModel, folder: Path, seconds: float) -> None:
+    last = model.national_frame().iloc[-1]
+    table = Table(title=f"{model.params.name}, seed {model.seed}: {int(last['year'])}", show_header=False)
+    rows = [
+        ("people using e-services themselves", f"{last['citizen_online_share']:.1%}"),
+        ("transactions processed electronically", f"{last['eservice_share']:.1%}"),
+        ("internet use", f"{last['internet_use_share']:.1%}"),
+        ("firms using G2B e-services", f"{last['business_adoption']:.1%}"),
+        ("C2G participation (monthly)", f"{last['c2g_participation']:.1%}"),
+        ("e-government stage", f"{int(last['egov_stage'])}"),
+        ("interoperability", f"{last['interoperability']:.2f}"),
+        ("regional disparity (Gini of online share)", f"{last['online_gini']:.3f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    out_console.print(table)
+    out_console.print(f"results: {folder}  ({seconds:.1f} s)", highlight=False)
+    out_console.print(f"figure:  {folder / 'summary.png'}", highlight=False)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files to check.")],
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Check scenario files without running them."""
+    problems = []
+    for f in files:
+        try:
+            s = scenarios.load(f)
+            out_console.print(f"ok: {f} ({s.name}, {len(s.params.policies)} policies)", highlight=False)
+        except scenarios.ScenarioError as e:
+            if debug:
+                raise
+            problems += e.problems
+    if problems:
+        fail(problems, debug)
+
+
+@app.command("scenarios")
+def list_scenarios() -> None:
+    """List the shipped scenarios with their descriptions."""
+    table = Table("name", "description", show_lines=True)
+    for name, description in scenarios.shipped():
+        table.add_row(name, description)
+    out_console.print(table)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    print(json.dumps(scenarios.json_schema(), indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
