@@ -150,12 +150,14 @@ class DataLiteracy(Lever):
 
 @register
 class ServiceCentres(Lever):
-    """Public service centres: assisted electronic service for people who do not go online."""
+    """Public service centres: assisted service for people who do not go online. The
+    transaction is electronic only where the service has a transactional back office
+    (maturity >= 3), so centres raise the e-service share only together with platforms."""
 
     name = "service_centres"
     acts_on = "region"
     inflow = "invest_psc"
-    direction = "eservice_share"
+    direction = "assisted_share"
 
 
 @register

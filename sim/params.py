@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.levers import EVENTS, LEVERS, audience_levers, budget_levers
-from sim.world_data import kazakhstan_region_names, synthetic_region_names
+from sim.world_data import agency_names, kazakhstan_region_names, synthetic_region_names
 
 INDICATORS_FOR_TARGETING = (
     "internet_use_share",
@@ -259,7 +259,7 @@ class Coefficients(Strict):
         "Probability that a citizen needs a public service in a month [1/month]; the "
         "channel is chosen anew at each need.",
     )
-    online_intercept: float = unit(-5.0, -20.0, 20.0, "UTAUT intercept [logit].")
+    online_intercept: float = unit(-5.4, -20.0, 20.0, "UTAUT intercept [logit].")
     online_quality: float = unit(
         3.5,
         0.0,
@@ -286,7 +286,7 @@ class Coefficients(Strict):
         "Effect of trust in government (0-1) [logit per unit].",
     )
     online_habit: float = unit(
-        1.0,
+        2.0,
         0.0,
         20.0,
         "Habit: bonus for a citizen whose last channel was online "
@@ -551,6 +551,10 @@ class PolicySpec(Strict):
             raise ValueError(f"lever {self.lever!r} spends budget: set budget_share > 0")
         if self.lever in audience_levers() and self.intensity == 0.0:
             raise ValueError(f"lever {self.lever!r} needs an intensity > 0")
+        if self.target.agencies and LEVERS[self.lever].acts_on != "agency":
+            raise ValueError(
+                f"lever {self.lever!r} acts on regions: target regions, lagging regions or all, not agencies"
+            )
         return self
 
     def active(self, year: int) -> bool:
@@ -636,6 +640,13 @@ class Params(Strict):
                 if name not in regions:
                     raise ValueError(
                         f"policies.{i}.target.regions: unknown region {name!r}" + _suggest(name, regions)
+                    )
+        agencies = set(agency_names(self.world.region_names))
+        for i, p in enumerate(self.policies):
+            for name in p.target.agencies or []:
+                if name not in agencies:
+                    raise ValueError(
+                        f"policies.{i}.target.agencies: unknown agency {name!r}" + _suggest(name, agencies)
                     )
         for year in range(self.start_year, self.end_year + 1):
             total = sum(p.budget_share for p in self.policies if p.active(year))

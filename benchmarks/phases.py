@@ -1,0 +1,164 @@
+"""Per-phase timing of a model step by monkeypatching, in the benchmark process only.
+
+`instrument()` wraps the methods and functions a step calls (see `EGovModel.step`) with
+timers that record *exclusive* time: a wrapped call nested in another (random draws
+inside `_citizen_inputs`, the network product inside the citizen kernel) is charged to
+its own phase and subtracted from its parent's. Whatever the wrappers do not cover (the
+Mesa step wrapper and event schedule, small copies in `step`) is the step total minus
+the phases, reported as "other". Nothing under sim/ is edited; the patches are undone
+when the context exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable
+from time import perf_counter
+
+# Report rows: (label, raw timers it sums).
+GROUPS = (
+    ("citizen kernel (step_all)", ("citizen_kernel",)),
+    ("citizen network influence (ties @ online)", ("citizen_network",)),
+    ("citizen random draws (rng.uniforms)", ("citizen_draws",)),
+    ("citizen inputs, other", ("citizen_inputs",)),
+    ("business kernel + inputs + draws", ("business_kernel", "business_inputs", "business_draws")),
+    ("agencies + regions (incl. draws)", ("agencies_regions", "agency_draws")),
+    ("levers + budget books", ("levers",)),
+    ("data collection (_record)", ("record_region", "record_national", "record_other")),
+)
+
+BUILD_GROUPS = (
+    "regions_frame",
+    "build_government",
+    "build_citizens",
+    "build_ties",
+    "business_regions",
+    "build_businesses",
+)
+
+
+class PhaseTimer:
+    """Exclusive wall time per named phase, for nested wrapped calls."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._stack: list[list] = []  # [name, time spent in wrapped children]
+
+    @property
+    def current(self) -> str | None:
+        return self._stack[-1][0] if self._stack else None
+
+    def reset(self) -> None:
+        self.totals.clear()
+        self.calls.clear()
+
+    def wrap(self, name: str | Callable[..., str], fn: Callable) -> Callable:
+        """`fn` timed under `name` (or under name(*args) chosen at call time)."""
+
+        def timed(*args, **kwargs):
+            phase = name(*args, **kwargs) if callable(name) else name
+            frame = [phase, 0.0]
+            self._stack.append(frame)
+            start = perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = perf_counter() - start
+                self._stack.pop()
+                self.totals[phase] += elapsed - frame[1]
+                self.calls[phase] += 1
+                if self._stack:
+                    self._stack[-1][1] += elapsed
+
+        timed.__wrapped__ = fn
+        return timed
+
+
+class TimedTies:
+    """Stands in for the citizens' tie matrix so `ties @ online_before` (network
+    influence, computed inside the citizen kernel) is timed as its own phase; every
+    other attribute (indptr, indices) passes through."""
+
+    def __init__(self, ties, timer: PhaseTimer) -> None:
+        self._ties = ties
+        self._matmul = timer.wrap("citizen_network", ties.__matmul__)
+
+    def __matmul__(self, other):
+        return self._matmul(other)
+
+    def __getattr__(self, name):
+        return getattr(self._ties, name)
+
+
+@contextlib.contextmanager
+def instrument(timer: PhaseTimer):
+    """Patch the step's phases (and the build's stages) with `timer`'s wrappers."""
+    import sim.model as model_module
+    from sim import levers, metrics, rng
+    from sim.agents.agency import Agency
+    from sim.agents.citizen import Citizen
+    from sim.agents.region import Region
+
+    EGovModel = model_module.EGovModel
+    saved: list[tuple[object, str, object]] = []
+
+    def patch(owner, attr: str, name) -> None:
+        original = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
+        saved.append((owner, attr, original))
+        setattr(owner, attr, timer.wrap(name, original))
+
+    def draws_phase(*_args, **_kwargs) -> str:
+        parent = timer.current
+        if parent == "citizen_inputs":
+            return "citizen_draws"
+        if parent == "business_inputs":
+            return "business_draws"
+        return "agency_draws"  # the agencies' incident draws, made directly in step()
+
+    def region_phase(*_args, **_kwargs) -> str:
+        # also called by levers that target lagging regions: charge it to them
+        return "levers" if timer.current == "levers" else "record_region"
+
+    def kernel_phase(_self, kind, *_args, **_kwargs) -> str:
+        return "citizen_kernel" if kind is Citizen else "business_kernel"
+
+    patch(EGovModel, "_open_books", "levers")
+    patch(EGovModel, "_book_spending_by_region", "levers")
+    for cls in {levers.Lever, *levers.LEVERS.values()}:
+        if "spend" in cls.__dict__:
+            patch(cls, "spend", "levers")
+    patch(Agency, "step", "agencies_regions")
+    patch(Region, "step", "agencies_regions")
+    patch(EGovModel, "_business_inputs", "business_inputs")
+    patch(EGovModel, "_step_kind", kernel_phase)
+    patch(EGovModel, "_record", "record_other")
+    patch(metrics, "region_indicators", region_phase)
+    patch(metrics, "national_indicators", "record_national")
+    patch(rng, "uniforms", draws_phase)
+
+    citizen_inputs = EGovModel.__dict__["_citizen_inputs"]
+
+    def citizen_inputs_with_timed_ties(self):
+        inputs = citizen_inputs(self)
+        inputs.ties = TimedTies(inputs.ties, timer)
+        return inputs
+
+    saved.append((EGovModel, "_citizen_inputs", citizen_inputs))
+    EGovModel._citizen_inputs = timer.wrap("citizen_inputs", citizen_inputs_with_timed_ties)
+
+    for name in BUILD_GROUPS:
+        patch(model_module, name, "build:" + name)
+    try:
+        yield timer
+    finally:
+        for owner, attr, original in reversed(saved):
+            setattr(owner, attr, original)
+
+
+def grouped(totals: dict[str, float], step_total: float) -> dict[str, float]:
+    """Raw phase totals summed into the report rows, plus "other" (step remainder)."""
+    rows = {label: sum(totals.get(k, 0.0) for k in keys) for label, keys in GROUPS}
+    rows["other (Mesa step wrapper, events, copies)"] = step_total - sum(rows.values())
+    return rows

@@ -1,0 +1,309 @@
+"""The benchmarks: what each one runs, how repeats are summarised, and the goals.
+
+Each benchmark returns ``{"description", "settings", "rows", ...}``; every row is one
+figure with ``median``, ``min``, ``max`` (and the per-repeat ``values``) over repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from benchmarks.harness import in_fresh_process, summary
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Config:
+    engine_citizens: int
+    engine_years: tuple[int, int]
+    scale_citizens: tuple[int, ...]
+    scale_years: tuple[int | None, int | None]  # None: the default Params years
+    growth_citizens: tuple[int, ...]
+    growth_steps: int
+    phase_citizens: int
+    phase_years: tuple[int | None, int | None]
+    profile_steps: int
+
+
+FULL = Config(
+    engine_citizens=20_000,
+    engine_years=(2007, 2008),
+    scale_citizens=(100_000, 1_000_000),
+    scale_years=(None, None),
+    growth_citizens=(10_000, 100_000, 1_000_000),
+    growth_steps=24,
+    phase_citizens=1_000_000,
+    phase_years=(None, None),
+    profile_steps=24,
+)
+
+QUICK = Config(
+    engine_citizens=1_000,
+    engine_years=(2007, 2007),
+    scale_citizens=(2_000, 5_000),
+    scale_years=(2005, 2005),
+    growth_citizens=(1_000, 2_000, 5_000),
+    growth_steps=6,
+    phase_citizens=5_000,
+    phase_years=(2005, 2005),
+    profile_steps=2,
+)
+
+
+def row(name: str, unit: str, values, **extra) -> dict:
+    return {"figure": name, "unit": unit, **extra, **summary(values)}
+
+
+def ratio_of_medians(a: dict, b: dict) -> float:
+    return a["median"] / b["median"]
+
+
+# --- engine_ratio ---------------------------------------------------------------------
+
+
+def engine_ratio(cfg: Config, repeats: int, progress: Progress) -> dict:
+    start, end = cfg.engine_years
+    progress(f"engine_ratio: {cfg.engine_citizens:,} citizens, {start}-{end}, {repeats} repeats")
+    r = in_fresh_process(
+        "engine_ratio", n_citizens=cfg.engine_citizens, start_year=start, end_year=end, repeats=repeats
+    )
+    t = r["times"]
+    n = r["n_citizens"]
+    rows = [
+        row("run, vectorized", "s", t["vectorized"]["run_s"], n_citizens=n),
+        row("run, agent", "s", t["agent"]["run_s"], n_citizens=n),
+        row("build, vectorized", "s", t["vectorized"]["build_s"], n_citizens=n),
+        row("build, agent", "s", t["agent"]["build_s"], n_citizens=n),
+        row(
+            "agent/vectorized run time, paired repeats",
+            "x",
+            [a / v for a, v in zip(t["agent"]["run_s"], t["vectorized"]["run_s"], strict=True)],
+            n_citizens=n,
+        ),
+    ]
+    return {
+        "description": "Same scenario and seed (default policies, "
+        f"{start}-{end}: literacy, broadband, platforms, interop, centres active), "
+        "engine='agent' vs engine='vectorized' in one process; only run() timed.",
+        "settings": {
+            "n_citizens": n,
+            "n_businesses": r["n_businesses"],
+            "n_steps": r["n_steps"],
+            "years": [start, end],
+            "repeats": repeats,
+            "seed": 0,
+        },
+        "rows": rows,
+        "ratio_of_medians": ratio_of_medians(rows[1], rows[0]),
+        "max_abs_table_difference": r["max_abs_table_difference"],
+        "peak_rss_mib": r["peak_rss_mib"],
+    }
+
+
+# --- scale ----------------------------------------------------------------------------
+
+
+def scale(cfg: Config, repeats: int, progress: Progress) -> dict:
+    start, end = cfg.scale_years
+    rows, per_size = [], {}
+    for target in cfg.scale_citizens:
+        runs = []
+        for i in range(repeats):
+            progress(f"scale: {target:,} citizens, repeat {i + 1}/{repeats} (fresh process)")
+            runs.append(in_fresh_process("scale", n_citizens=target, start_year=start, end_year=end))
+        n, steps = runs[0]["n_citizens"], runs[0]["n_steps"]
+        size_rows = [
+            row("build", "s", [r["build_s"] for r in runs], n_citizens=n),
+            row("run", "s", [r["run_s"] for r in runs], n_citizens=n),
+            row("total (build + run)", "s", [r["build_s"] + r["run_s"] for r in runs], n_citizens=n),
+            row(
+                "citizen-steps per second",
+                "1/s",
+                [n * steps / r["run_s"] for r in runs],
+                n_citizens=n,
+            ),
+            row("peak RSS", "MiB", [r["peak_rss_mib"] for r in runs], n_citizens=n),
+            row("RSS after build", "MiB", [r["rss_after_build_mib"] or 0.0 for r in runs], n_citizens=n),
+        ]
+        rows += size_rows
+        per_size[str(target)] = {
+            "n_citizens": n,
+            "n_businesses": runs[0]["n_businesses"],
+            "n_steps": steps,
+            "peak_rss_source": runs[0]["source"],
+            "ru_maxrss_mib": summary([r["ru_maxrss_mib"] for r in runs]),
+        }
+    return {
+        "description": "Kazakhstan baseline (default Params"
+        + ("" if start is None else f", {start}-{end}")
+        + "), each repeat in a fresh process: build and run wall time, throughput "
+        "(citizens x steps / run seconds), peak resident memory (VmHWM).",
+        "settings": {"targets": list(cfg.scale_citizens), "repeats": repeats, "seed": 0},
+        "sizes": per_size,
+        "rows": rows,
+    }
+
+
+# --- cost_growth ----------------------------------------------------------------------
+
+
+def cost_growth(cfg: Config, repeats: int, progress: Progress) -> dict:
+    rows, per_citizen = [], {}
+    for target in cfg.growth_citizens:
+        runs = []
+        for i in range(repeats):
+            progress(f"cost_growth: {target:,} citizens, repeat {i + 1}/{repeats} (fresh process)")
+            runs.append(in_fresh_process("cost_growth", n_citizens=target, steps=cfg.growth_steps))
+        n = runs[0]["n_citizens"]
+        ms = [1000 * r["run_s"] / r["n_steps"] for r in runs]
+        per_k = [m / (n / 1000) for m in ms]
+        rows.append(row("time per step", "ms", ms, n_citizens=n))
+        rows.append(row("time per step per 1k citizens", "ms", per_k, n_citizens=n))
+        per_citizen[target] = rows[-1]
+    small, large = min(cfg.growth_citizens), max(cfg.growth_citizens)
+    paired = [a / b for a, b in zip(per_citizen[large]["values"], per_citizen[small]["values"], strict=True)]
+    rows.append(
+        row(
+            f"per-citizen cost, {large:,} vs {small:,}, paired repeats",
+            "x",
+            paired,
+            n_citizens=per_citizen[large]["n_citizens"],
+        )
+    )
+    return {
+        "description": f"Baseline from 2005, {cfg.growth_steps} steps after building "
+        "(building not timed), each repeat in a fresh process.",
+        "settings": {"targets": list(cfg.growth_citizens), "steps": cfg.growth_steps, "repeats": repeats},
+        "rows": rows,
+        "per_citizen_ratio_of_medians": ratio_of_medians(per_citizen[large], per_citizen[small]),
+        "ratio_sizes": [per_citizen[large]["n_citizens"], per_citizen[small]["n_citizens"]],
+    }
+
+
+# --- phases ---------------------------------------------------------------------------
+
+
+def phases(cfg: Config, repeats: int, progress: Progress) -> dict:
+    start, end = cfg.phase_years
+    runs = []
+    for i in range(repeats):
+        progress(f"phases: {cfg.phase_citizens:,} citizens, repeat {i + 1}/{repeats} (fresh process)")
+        runs.append(in_fresh_process("phases", n_citizens=cfg.phase_citizens, start_year=start, end_year=end))
+    n, steps = runs[0]["n_citizens"], runs[0]["n_steps"]
+    rows = [
+        row("step (all phases)", "ms/step", [1000 * r["step_total_s"] / steps for r in runs], n_citizens=n)
+    ]
+    shares = {}
+    for label in runs[0]["phases_s"]:
+        rows.append(row(label, "ms/step", [1000 * r["phases_s"][label] / steps for r in runs], n_citizens=n))
+        shares[label] = summary([100 * r["phases_s"][label] / r["step_total_s"] for r in runs])
+    build_rows = [
+        row(f"build: {label}", "s", [r["build_parts_s"][label] for r in runs], n_citizens=n)
+        for label in runs[0]["build_parts_s"]
+    ]
+    progress(f"phases: cProfile of build and {cfg.profile_steps} steps at {cfg.phase_citizens:,} citizens")
+    prof = in_fresh_process("profile", n_citizens=cfg.phase_citizens, steps=cfg.profile_steps, top=12)
+    return {
+        "description": "Baseline"
+        + (" (default years)" if start is None else f" {start}-{end}")
+        + " with each phase of the step timed by wrapping the model's methods (exclusive "
+        "time; nested calls such as random draws are charged to their own phase).",
+        "settings": {"n_citizens": n, "n_steps": steps, "repeats": repeats},
+        "rows": rows + build_rows,
+        "share_percent": shares,
+        "raw_phases_ms_per_step": {
+            k: summary([1000 * r["raw_phases_s"].get(k, 0.0) / steps for r in runs])["median"]
+            for k in runs[0]["raw_phases_s"]
+        },
+        "profile": {"n_steps": prof["n_steps"], "build_top": prof["build_top"], "step_top": prof["step_top"]},
+    }
+
+
+BENCHMARKS = {
+    "engine_ratio": engine_ratio,
+    "scale": scale,
+    "cost_growth": cost_growth,
+    "phases": phases,
+}
+
+
+# --- goals ----------------------------------------------------------------------------
+
+
+def _find(rows: list[dict], figure: str) -> dict | None:
+    for r in rows:
+        if r["figure"] == figure:
+            return r
+    return None
+
+
+def goals(results: dict, cfg: Config, quick: bool) -> list[dict]:
+    """Pass/fail against the targets. Judged on medians, except memory (the worst
+    repeat). With --quick the sizes are not the goal sizes: status is "n/a"."""
+    out = []
+
+    def add(goal: str, target: str, measured: float | None, unit: str, passed: bool | None) -> None:
+        if measured is None:
+            status = "not run"
+        elif quick:
+            status = "n/a (--quick)"
+        else:
+            status = "PASS" if passed else "FAIL"
+        out.append({"goal": goal, "target": target, "measured": measured, "unit": unit, "status": status})
+
+    e = results.get("engine_ratio")
+    ratio = e["ratio_of_medians"] if e else None
+    add(
+        "engine ratio agent/vectorized (ratio of medians)",
+        ">= 50",
+        ratio,
+        "x",
+        ratio is not None and ratio >= 50,
+    )
+
+    s = results.get("scale")
+    big = max(cfg.scale_citizens)
+    if s:
+        n = s["sizes"][str(big)]["n_citizens"]
+        size_rows = [r for r in s["rows"] if r["n_citizens"] == n]
+        total = _find(size_rows, "total (build + run)")["median"]
+        rss = _find(size_rows, "peak RSS")["max"]
+        rate = _find(size_rows, "citizen-steps per second")["median"]
+    else:
+        total = rss = rate = None
+    label = f"{big:,}"
+    add(
+        f"baseline at {label} citizens: wall (build + run), median",
+        "<= 60 s",
+        total,
+        "s",
+        total is not None and total <= 60,
+    )
+    add(
+        f"baseline at {label} citizens: peak RSS, worst repeat",
+        "<= 4096 MiB",
+        rss,
+        "MiB",
+        rss is not None and rss <= 4096,
+    )
+    add(
+        f"throughput at {label} citizens, median",
+        ">= 20,000,000 citizen-steps/s",
+        rate,
+        "1/s",
+        rate is not None and rate >= 20e6,
+    )
+
+    c = results.get("cost_growth")
+    growth = c["per_citizen_ratio_of_medians"] if c else None
+    small, large = min(cfg.growth_citizens), max(cfg.growth_citizens)
+    add(
+        f"per-citizen step cost {large:,} vs {small:,} (ratio of medians)",
+        "<= 1.2",
+        growth,
+        "x",
+        growth is not None and growth <= 1.2,
+    )
+    return out

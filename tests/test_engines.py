@@ -1,0 +1,88 @@
+"""The two engines, determinism, and common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.agents.citizen import ONLINE
+from sim.params import PolicySpec
+
+
+def tables(params, seed, engine="vectorized"):
+    model = sim.EGovModel(params, seed=seed, engine=engine)
+    model.run()
+    return model, model.national_frame(), model.region_frame()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_engines_give_identical_tables(busy_params, seed):
+    model_v, nat_v, reg_v = tables(busy_params, seed, "vectorized")
+    model_a, nat_a, reg_a = tables(busy_params, seed, "agent")
+    assert len(model_v.agents_by_type[sim.Citizen]) >= 2000
+    assert busy_params.end_year - busy_params.start_year + 1 >= 5
+    # the run is not trivial: people change channel, firms adopt, incidents happen
+    assert nat_v["citizen_online_share"].iloc[-1] > nat_v["citizen_online_share"].iloc[0]
+    assert nat_v["failure_share"].sum() > 0
+    assert nat_v["incidents"].sum() > 0
+    pd.testing.assert_frame_equal(nat_v, nat_a, check_exact=True)
+    pd.testing.assert_frame_equal(reg_v, reg_a, check_exact=True)
+    for column, values in model_v.citizen_store.columns.items():
+        np.testing.assert_array_equal(values, model_a.citizen_store[column], err_msg=column)
+
+
+def test_same_seed_same_tables_different_seed_differs(busy_params):
+    _, nat1, reg1 = tables(busy_params, 7)
+    _, nat2, reg2 = tables(busy_params, 7)
+    _, nat3, _ = tables(busy_params, 8)
+    pd.testing.assert_frame_equal(nat1, nat2, check_exact=True)
+    pd.testing.assert_frame_equal(reg1, reg2, check_exact=True)
+    assert not nat1["citizen_online_share"].equals(nat3["citizen_online_share"])
+
+
+def test_common_random_numbers_policy_start(busy_params):
+    """Identical but for one policy starting in 2019: same population, same tables
+    before 2019, and different after."""
+    extra = PolicySpec(lever="data_literacy", start=2019, end=2021, budget_share=0.1)
+    with_policy = busy_params.model_copy(update={"policies": [*busy_params.policies, extra]})
+    without, with_ = sim.EGovModel(busy_params, seed=5), sim.EGovModel(with_policy, seed=5)
+    for column, values in without.citizen_store.columns.items():
+        np.testing.assert_array_equal(values, with_.citizen_store[column], err_msg=column)
+    for column, values in without.business_store.columns.items():
+        np.testing.assert_array_equal(values, with_.business_store[column], err_msg=column)
+    assert (without.ties != with_.ties).nnz == 0
+    without.run()
+    with_.run()
+    nat_a, nat_b = without.national_frame(), with_.national_frame()
+    before = nat_a["year"] < 2019
+    pd.testing.assert_frame_equal(nat_a[before], nat_b[before], check_exact=True)
+    reg_a, reg_b = without.region_frame(), with_.region_frame()
+    pd.testing.assert_frame_equal(reg_a[reg_a["year"] < 2019], reg_b[reg_b["year"] < 2019], check_exact=True)
+    after = nat_a["year"] == 2021
+    assert (nat_b.loc[after, "mean_literacy"] > nat_a.loc[after, "mean_literacy"]).all()
+
+
+def test_agents_are_registered_views_of_their_rows(busy_params):
+    model = sim.EGovModel(busy_params, seed=1)
+    citizens = model.agents_by_type[sim.Citizen]
+    assert len(citizens) == len(model.citizen_store)
+    for kind in (sim.Region, sim.Agency, sim.Business, sim.Citizen):
+        assert len(model.agents_by_type[kind]) > 0
+    person = list(citizens)[10]
+    assert person.digital_literacy == model.citizen_store["digital_literacy"][10]
+    person.digital_literacy = 0.123
+    assert model.citizen_store["digital_literacy"][10] == 0.123
+    model.citizen_store["channel"][10] = ONLINE
+    assert person.channel == ONLINE
+    firm = list(model.agents_by_type[sim.Business])[3]
+    firm.adopted = True
+    assert model.business_store["adopted"][3]
+
+
+def test_engine_and_seed_are_checked():
+    with pytest.raises(ValueError, match="engine must be one of"):
+        sim.EGovModel(seed=1, engine="turbo")
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        sim.EGovModel(seed=-3)
