@@ -52,7 +52,7 @@ def test_model_level_checks():
         sim.Params(policies=[PolicySpec(lever="broadband", budget_share=0.1, target={"regions": ["Almati"]})])
     with pytest.raises(ValidationError, match="unknown lever 'broadbnd'"):
         PolicySpec(lever="broadbnd", budget_share=0.1)
-    with pytest.raises(ValidationError, match="agency"):
+    with pytest.raises(ValidationError, match="acts on regions"):
         sim.Params(
             policies=[
                 PolicySpec(lever="broadband", budget_share=0.1, target={"agencies": ["Ministry of Finance"]})
