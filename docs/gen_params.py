@@ -21,27 +21,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.params import (  # noqa: E402
-    Coefficients,
-    EventSpec,
-    Params,
-    PolicySpec,
-    Thresholds,
-    WorldSpec,
-)
+from sim.params import Coefficients, Params, Thresholds, WorldSpec  # noqa: E402
 
 DOC = ROOT / "docs" / "model.md"
 START, END = "<!-- params:start -->", "<!-- params:end -->"
 
 TABLES = (
     ("WorldSpec", WorldSpec, "the world and its resolution (`params.world`)", None),
-    ("Coefficients", Coefficients, "behavioural and technical coefficients "
-     "(`params.coefficients`); rates are per year unless the unit says otherwise", None),
+    (
+        "Coefficients",
+        Coefficients,
+        "behavioural and technical coefficients "
+        "(`params.coefficients`); rates are per year unless the unit says otherwise",
+        None,
+    ),
     ("Thresholds", Thresholds, "where the framework draws its lines (`params.thresholds`)", None),
-    ("Params", Params, "run-level settings (scalar fields only)",
-     {"world", "coefficients", "thresholds", "policies", "events"}),
-    ("PolicySpec", PolicySpec, "one entry of `params.policies`", None),
-    ("EventSpec", EventSpec, "one entry of `params.events`", None),
+    (
+        "Params",
+        Params,
+        "run-level settings (scalar fields; policies and events: section 5.1)",
+        {"world", "coefficients", "thresholds", "policies", "events"},
+    ),
 )
 
 

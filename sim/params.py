@@ -633,7 +633,7 @@ class Params(Strict):
     @model_validator(mode="after")
     def _coherent(self):
         if self.end_year < self.start_year:
-            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+            raise ValueError(f"end_year: {self.end_year} is before start_year ({self.start_year})")
         regions = set(self.world.region_names)
         for i, p in enumerate(self.policies):
             for name in p.target.regions or []:
