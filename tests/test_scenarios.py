@@ -20,8 +20,9 @@ SHIPPED = sorted(scenarios.SHIPPED.glob("*.yaml"))
 
 
 def egov(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*EGOV, *map(str, args)], capture_output=True, text=True,
-                          timeout=600, cwd=cwd, env=env)
+    return subprocess.run(
+        [*EGOV, *map(str, args)], capture_output=True, text=True, timeout=600, cwd=cwd, env=env
+    )
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -57,14 +58,16 @@ def test_policy_variants_spend_the_same_budget_from_2025():
     for path in SHIPPED:
         params = scenarios.load(path).params
         shares[path.stem] = [
-            round(sum(p.budget_share for p in params.policies if p.active(y)), 9)
-            for y in range(2025, 2031)
+            round(sum(p.budget_share for p in params.policies if p.active(y)), 9) for y in range(2025, 2031)
         ]
     assert len(set(map(tuple, shares.values()))) == 1, shares
 
 
 def test_extends_inherits_and_overrides(tmp_path):
-    write(tmp_path, "parent.yaml", """
+    write(
+        tmp_path,
+        "parent.yaml",
+        """
         name: parent
         start_year: 2010
         end_year: 2015
@@ -75,16 +78,24 @@ def test_extends_inherits_and_overrides(tmp_path):
           - {lever: broadband, start: 2010, end: 2015, budget_share: 0.5}
           - {lever: mandate, start: 2012, end: 2015, intensity: 0.4}
         events: []
-    """)
-    write(tmp_path, "replace.yaml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "replace.yaml",
+        """
         extends: parent
         name: replace
         coefficients: {online_trust: 2.0}
         world: {scale: 100}
         policies:
           - {lever: open_data, start: 2011, end: 2012, budget_share: 0.2}
-    """)
-    write(tmp_path, "append.yaml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "append.yaml",
+        """
         extends: parent.yaml
         name: append
         policies:
@@ -92,7 +103,8 @@ def test_extends_inherits_and_overrides(tmp_path):
           from_year: 2013
           items:
             - {lever: data_literacy, start: 2013, end: 2015, budget_share: 0.5}
-    """)
+    """,
+    )
     replaced = scenarios.load(tmp_path / "replace.yaml").params
     assert replaced.budget == 30 and replaced.start_year == 2010
     assert replaced.coefficients.online_quality == 4.0  # inherited
@@ -116,68 +128,104 @@ GOOD = """
 """
 
 BAD_CASES = {
-    "unknown_key": ("""
+    "unknown_key": (
+        """
         name: bad
         start_year: 2010
         coefficients:
           online_qualty: 3
-    """, ["bad.yaml:4", "coefficients.online_qualty", "did you mean 'online_quality'"]),
-    "unknown_top_key": ("""
+    """,
+        ["bad.yaml:4", "coefficients.online_qualty", "did you mean 'online_quality'"],
+    ),
+    "unknown_top_key": (
+        """
         name: bad
         budgett: 3
-    """, ["bad.yaml:2", "budgett", "did you mean 'budget'"]),
-    "wrong_type": ("""
+    """,
+        ["bad.yaml:2", "budgett", "did you mean 'budget'"],
+    ),
+    "wrong_type": (
+        """
         name: bad
         budget: lots
-    """, ["bad.yaml:2", "budget", "valid number"]),
-    "out_of_range": ("""
+    """,
+        ["bad.yaml:2", "budget", "valid number"],
+    ),
+    "out_of_range": (
+        """
         name: bad
         policies:
           - lever: broadband
             budget_share: 1.5
-    """, ["bad.yaml:4", "policies.0.budget_share", "less than or equal to 1"]),
-    "end_before_start": ("""
+    """,
+        ["bad.yaml:4", "policies.0.budget_share", "less than or equal to 1"],
+    ),
+    "end_before_start": (
+        """
         name: bad
         start_year: 2020
         end_year: 2010
-    """, ["bad.yaml:3", "end_year", "before start_year"]),
-    "unknown_lever": ("""
+    """,
+        ["bad.yaml:3", "end_year", "before start_year"],
+    ),
+    "unknown_lever": (
+        """
         name: bad
         policies:
           - {lever: broadbnd, budget_share: 0.2}
-    """, ["bad.yaml:3", "policies.0.lever", "did you mean 'broadband'"]),
-    "unknown_region": ("""
+    """,
+        ["bad.yaml:3", "policies.0.lever", "did you mean 'broadband'"],
+    ),
+    "unknown_region": (
+        """
         name: bad
         policies:
           - lever: broadband
             budget_share: 0.2
             target: {regions: [Almati]}
-    """, ["bad.yaml:5", "policies.0.target.regions", "did you mean 'Almaty'"]),
-    "shares_above_one": ("""
+    """,
+        ["bad.yaml:5", "policies.0.target.regions", "did you mean 'Almaty'"],
+    ),
+    "shares_above_one": (
+        """
         name: bad
         start_year: 2010
         end_year: 2012
         policies:
           - {lever: broadband, start: 2010, end: 2012, budget_share: 0.6}
           - {lever: open_data, start: 2011, end: 2011, budget_share: 0.6}
-    """, ["bad.yaml:4", "policies", "sum to 1.20 in 2011"]),
-    "missing_extends": ("""
+    """,
+        ["bad.yaml:4", "policies", "sum to 1.20 in 2011"],
+    ),
+    "missing_extends": (
+        """
         extends: no_such_parent
         name: bad
-    """, ["bad.yaml:1", "extends", "no scenario 'no_such_parent'"]),
-    "syntax_error": ("""
+    """,
+        ["bad.yaml:1", "extends", "no scenario 'no_such_parent'"],
+    ),
+    "syntax_error": (
+        """
         name: bad
         policies: [
           {lever: broadband
-    """, ["bad.yaml:", "YAML syntax error"]),
+    """,
+        ["bad.yaml:", "YAML syntax error"],
+    ),
     "empty": ("", ["bad.yaml:1", "empty"]),
-    "not_a_mapping": ("""
+    "not_a_mapping": (
+        """
         - lever: broadband
-    """, ["bad.yaml:1", "mapping", "not a list"]),
+    """,
+        ["bad.yaml:1", "mapping", "not a list"],
+    ),
     "not_text": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["bad.yaml", "not a text file"]),
-    "python_tag": ("""
+    "python_tag": (
+        """
         name: !!python/object/apply:os.system ["touch PWNED"]
-    """, ["bad.yaml:1", "tag not allowed"]),
+    """,
+        ["bad.yaml:1", "tag not allowed"],
+    ),
 }
 
 
@@ -256,8 +304,7 @@ def test_run_writes_results_and_manifest_reruns_it_exactly(tmp_path):
     good = write(tmp_path, "good.yaml", GOOD)
     first = run_folder(tmp_path, good, "--seed", "4", "--engine", "agent", "--scale", "800")
     assert first.parent == tmp_path / "results" / "ok"
-    for name in ("national.parquet", "regions.parquet", "profile.parquet", "summary.png",
-                 "manifest.json"):
+    for name in ("national.parquet", "regions.parquet", "profile.parquet", "summary.png", "manifest.json"):
         assert (first / name).stat().st_size > 0, name
     import json
 
@@ -280,8 +327,12 @@ def test_run_writes_results_and_manifest_reruns_it_exactly(tmp_path):
 def test_killed_run_leaves_no_file_under_its_final_name(tmp_path):
     good = write(tmp_path, "good.yaml", GOOD)
     env = {**os.environ, "EGOV_WRITE_DELAY": "30"}
-    proc = subprocess.Popen([*EGOV, "run", str(good), "--out", str(tmp_path / "results"), "-q"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*EGOV, "run", str(good), "--out", str(tmp_path / "results"), "-q"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     import time
 
     deadline = time.monotonic() + 120
