@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import framework
+from sim.agents.agency import as_seen_by_regions, responsiveness
 from sim.agents.citizen import ASSISTED, ONLINE, PAPER
 from sim.framework import MODELS
 
@@ -129,10 +130,7 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     out["mean_effective_quality"] = both @ quality
     levels = [both @ (services.maturity >= lvl) for lvl in (1, 2, 3)]
     out["g2g"] = both @ m.service_links()
-    responsiveness = a["capacity"] * (0.4 + 0.6 * a["engagement"])
-    out["openness"] = framework.openness_index(
-        serving @ a["open_data"], serving @ a["engagement"], serving @ responsiveness
-    )
+    out["openness"] = as_seen_by_regions(serving, a)["openness"]
     strengths = framework.model_strengths(
         out["g2g"],
         out["business_adoption"],
@@ -180,9 +178,9 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
     out["mean_effective_quality"] = float(quality.mean())
     out["g2g"] = float(m.service_links().mean())
-    responsiveness = a["capacity"] * (0.4 + 0.6 * a["engagement"])
+    answered = responsiveness(a["capacity"], a["engagement"])
     out["openness"] = float(
-        framework.openness_index(a["open_data"].mean(), a["engagement"].mean(), responsiveness.mean())
+        framework.openness_index(a["open_data"].mean(), a["engagement"].mean(), answered.mean())
     )
     strengths = framework.model_strengths(
         out["g2g"],

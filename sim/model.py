@@ -14,14 +14,15 @@ from sim.agents import agency as agency_kind
 from sim.agents import business as business_kind
 from sim.agents import citizen as citizen_kind
 from sim.agents import region as region_kind
-from sim.agents.agency import Agency
+from sim.agents.agency import Agency, as_seen_by_regions
 from sim.agents.business import Business, BusinessInputs
 from sim.agents.citizen import ONLINE, Citizen, CitizenInputs
 from sim.agents.region import Region
-from sim.framework import MODELS
+from sim.framework import MODELS, profile
 from sim.levers import EVENTS, LEVERS
 from sim.params import Params, Target
 from sim.world import (
+    agents_per_region,
     build_businesses,
     build_citizens,
     build_government,
@@ -86,7 +87,7 @@ class EGovModel(mesa.Model):
         )
         self.agencies_serving = serving / serving.sum(axis=1, keepdims=True)
 
-        self.citizen_store = Citizen.new_store(int(_citizen_count(regions, world.scale)))
+        self.citizen_store = Citizen.new_store(int(agents_per_region(regions, world.scale).sum()))
         build_citizens(self.citizen_store, regions, world.scale, self.seed)
         self.ties = build_ties(self.citizen_store["region"], world, self.seed)
         for i in range(len(self.citizen_store)):
@@ -183,8 +184,9 @@ class EGovModel(mesa.Model):
         return self.services.by_region(quality, audience), self.services.by_region(down, audience)
 
     def _citizen_inputs(self) -> CitizenInputs:
-        rs, a = self.region_store, self.agency_store
+        rs = self.region_store
         quality, outage = self._regional_quality("citizens")
+        governance = as_seen_by_regions(self.agencies_serving, self.agency_store)
         self.citizen_inputs = CitizenInputs(
             quality=quality,
             coverage_urban=rs["coverage_urban"].copy(),
@@ -192,8 +194,8 @@ class EGovModel(mesa.Model):
             centre_reach=rs["centres"] * self.centres_open * self.params.coefficients.assisted_preference,
             paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]),
             literacy_dose=rs["literacy_dose"].copy(),
-            engagement=self.agencies_serving @ a["engagement"],
-            responsiveness=self.agencies_serving @ (a["capacity"] * (0.4 + 0.6 * a["engagement"])),
+            engagement=governance["engagement"],
+            responsiveness=governance["responsiveness"],
             outage=outage,
             online_before=(self.citizen_store["channel"] == ONLINE).astype(np.float64),
             ties=self.ties,
@@ -203,23 +205,15 @@ class EGovModel(mesa.Model):
         return self.citizen_inputs
 
     def _business_inputs(self) -> BusinessInputs:
-        b, a = self.business_store, self.agency_store
+        b = self.business_store
         quality, outage = self._regional_quality("businesses")
-        peers = metrics.weighted_share(b["region"], self.n_regions, b["weight"], b["adopted"])
-        responsiveness = a["capacity"] * (0.4 + 0.6 * a["engagement"])
-        from sim.framework import openness_index
-
-        openness = openness_index(
-            self.agencies_serving @ a["open_data"],
-            self.agencies_serving @ a["engagement"],
-            self.agencies_serving @ responsiveness,
-        )
+        governance = as_seen_by_regions(self.agencies_serving, self.agency_store)
         self.business_inputs = BusinessInputs(
             quality=quality,
-            peers=peers,
+            peers=metrics.weighted_share(b["region"], self.n_regions, b["weight"], b["adopted"]),
             mandate=self.region_store["mandate_businesses"].copy(),
             outage=outage,
-            gate=openness * (self.agencies_serving @ a["interop"]),
+            gate=governance["openness"] * governance["interop"],
             draws=self._draws(business_kind.DECISIONS, len(self.business_store)),
             steps_per_year=self.params.steps_per_year,
         )
@@ -291,8 +285,6 @@ class EGovModel(mesa.Model):
         """The Stage-Model-Openness profile of each region and the nation at the end of
         each year: stage, each interaction model's strength and activity, openness, and
         the models active ahead of the stage."""
-        from sim.framework import profile
-
         th = self.params.thresholds
         rows = []
         for nat, reg in zip(self._national, self._regional, strict=True):
@@ -312,9 +304,3 @@ class EGovModel(mesa.Model):
 
     def agent_counts(self) -> dict[str, int]:
         return {kind.__name__: len(agents) for kind, agents in self.agents_by_type.items()}
-
-
-def _citizen_count(regions: pd.DataFrame, scale: float) -> int:
-    from sim.world import agents_per_region
-
-    return int(agents_per_region(regions, scale).sum())

@@ -92,7 +92,8 @@ class WorldSpec(Strict):
         0.02,
         0.0,
         0.5,
-        "Extra ties to other regions, as a share of all ties [ratio] (migration, kin).",
+        "Extra ties between random citizens anywhere in the country, mostly across regions, "
+        "as a share of all ties [ratio] (migration, kin).",
     )
 
     @property
@@ -126,8 +127,9 @@ class Coefficients(Strict):
         0.03,
         0.0,
         1.0,
-        "Unfunded uptake of the standard per year when all partners have joined "
-        "[share of gap/year]: best practice spreads along the data-exchange network.",
+        "Unfunded uptake of the standard per year when all partners have joined, times the "
+        "agency's staff capacity [share of gap/year]: best practice spreads along the "
+        "data-exchange network to agencies able to absorb it.",
     )
     platform_per_budget: float = unit(
         30.0,
@@ -202,7 +204,7 @@ class Coefficients(Strict):
         0.0,
         1.0,
         "Market-driven growth of urban broadband coverage [share of gap/year]; "
-        "fits ITU internet use 2005-2014 with the access rate below.",
+        "set with the access rate below so internet use follows ITU 2005-2014 roughly.",
     )
     broadband_growth_rural: float = unit(
         0.05,
@@ -390,7 +392,7 @@ class Coefficients(Strict):
     b2g_gate: float = unit(
         0.25,
         0.0,
-        1.0,
+        0.99,
         "Openness x interoperability below which no firm can become a B2G provider [0-1]: "
         "firms need open data and exchange interfaces to run services for the state.",
     )
@@ -573,7 +575,7 @@ class EventSpec(Strict):
         1.0,
         0.0,
         10.0,
-        "demand_shock: share of paper and centre capacity closed [0-1]; "
+        "demand_shock: share of paper closed, and half that share of centre capacity [0-1]; "
         "cyber_wave: multiplier of the incident rate [ratio].",
     )
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.columns import ColumnAgent, State
-from sim.framework import agency_stage
+from sim.framework import agency_stage, openness_index
 
 INFLOWS = (
     "invest_interop",
@@ -31,6 +31,21 @@ INFLOWS = (
     "invest_cyber",
 )
 DECISIONS = ("incident",)
+
+
+def responsiveness(capacity, engagement):
+    """How far citizens' reports and petitions get an answer [0-1]: skilled staff answer,
+    and a strong engagement channel routes what citizens send to them."""
+    return capacity * (0.4 + 0.6 * engagement)
+
+
+def as_seen_by_regions(serving: np.ndarray, store) -> dict[str, np.ndarray]:
+    """Agency state as each region experiences it: the mean over the agencies serving it
+    (central ministries and its akimat), weighted by `serving` (regions x agencies)."""
+    view = {name: serving @ store[name] for name in ("interop", "open_data", "engagement")}
+    view["responsiveness"] = serving @ responsiveness(store["capacity"], store["engagement"])
+    view["openness"] = openness_index(view["open_data"], view["engagement"], view["responsiveness"])
+    return view
 
 
 def closer(value: float, rate: float) -> float:
@@ -60,8 +75,7 @@ class Agency(ColumnAgent):
 
     @property
     def responsiveness(self) -> float:
-        """How far citizens' reports and petitions get an answer [0-1]."""
-        return self.capacity * (0.4 + 0.6 * self.engagement)
+        return responsiveness(self.capacity, self.engagement)
 
     def step(self) -> None:
         m = self.model

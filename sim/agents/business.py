@@ -4,8 +4,9 @@ Each month a firm
 1. grows its digital readiness (faster once it uses e-services),
 2. if not yet online, adopts G2B e-services with a UTAUT-shaped probability (service
    quality, readiness instead of literacy, the share of firms in its region already
-   online, its size); a mandate (e-invoicing) forces a share of the rest online,
-3. may drop back after a failed transaction (not while a mandate binds it),
+   online, its size); a mandate (e-invoicing) of intensity m converts a share m of the
+   remaining offline firms each month,
+3. may drop back after a failed transaction (a mandate of intensity m cuts that by m),
 4. if online and ready enough, becomes a B2G provider - running a service for the state,
    as private road-safety monitoring does - once openness x interoperability opens the
    gate.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.citizen import failure_probability, logistic
+from sim.agents.citizen import failure_probability, logistic, per_step
 from sim.columns import ColumnAgent, State
 from sim.params import Coefficients
 
@@ -42,7 +43,9 @@ def new_readiness(k: Coefficients, readiness, adopted, spy):
     return readiness + (1.0 - readiness) * (k.readiness_growth * (1.0 + adopted) / spy)
 
 
-def adoption_probability(k: Coefficients, quality, readiness, peers, size_shift, mandate):
+def adoption_probability(k: Coefficients, quality, readiness, peers, size_shift, mandate, spy):
+    """Per step: the monthly UTAUT-shaped chance, and a mandate of intensity m converting
+    a share m of the remaining offline firms each month."""
     p = logistic(
         k.business_intercept
         + k.business_quality * quality
@@ -50,11 +53,12 @@ def adoption_probability(k: Coefficients, quality, readiness, peers, size_shift,
         + k.business_peers * peers
         + size_shift
     )
-    return mandate + (1.0 - mandate) * p
+    return per_step(mandate + (1.0 - mandate) * p, spy)
 
 
-def drop_probability(k: Coefficients, quality, outage, mandate):
-    return failure_probability(k, quality, outage) * k.service_need * (1.0 - mandate)
+def drop_probability(k: Coefficients, quality, outage, mandate, spy):
+    """A failed transaction in a month with a need; a binding mandate (m) cuts it by m."""
+    return failure_probability(k, quality, outage) * per_step(k.service_need, spy) * (1.0 - mandate)
 
 
 def b2g_probability(k: Coefficients, gate, spy):
@@ -83,10 +87,18 @@ class Business(ColumnAgent):
         now_adopted = adopted
         if not adopted:
             p = adoption_probability(
-                k, x.quality[r], readiness, x.peers[r], k.business_size[self.size], x.mandate[r]
+                k,
+                x.quality[r],
+                readiness,
+                x.peers[r],
+                k.business_size[self.size],
+                x.mandate[r],
+                x.steps_per_year,
             )
             now_adopted = bool(x.draws["adoption"][i] < p)
-        elif x.draws["drop"][i] < drop_probability(k, x.quality[r], x.outage[r], x.mandate[r]):
+        elif x.draws["drop"][i] < drop_probability(
+            k, x.quality[r], x.outage[r], x.mandate[r], x.steps_per_year
+        ):
             now_adopted = False
 
         becomes_b2g = (
@@ -112,8 +124,9 @@ def step_all(store, k: Coefficients, x: BusinessInputs) -> None:
         x.peers[region],
         np.asarray(k.business_size)[store["size"]],
         mandate,
+        x.steps_per_year,
     )
-    p_drop = drop_probability(k, quality, x.outage[region], mandate)
+    p_drop = drop_probability(k, quality, x.outage[region], mandate, x.steps_per_year)
     now_adopted = np.where(adopted, ~(x.draws["drop"] < p_drop), x.draws["adoption"] < p_adopt)
     becomes_b2g = (
         adopted

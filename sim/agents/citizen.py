@@ -60,6 +60,11 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def per_step(p_month, spy):
+    """A monthly probability for a step of 12/spy months (unchanged for monthly steps)."""
+    return p_month if spy == 12 else 1.0 - (1.0 - p_month) ** (12.0 / spy)
+
+
 def new_literacy(k: Coefficients, lit, internet, dose, age_factor, spy):
     gain = (k.literacy_learning * internet / spy + dose) * age_factor
     return lit + (1.0 - lit) * np.minimum(gain, 1.0)
@@ -107,7 +112,7 @@ def participation_probability(k: Coefficients, trust, lit, engagement):
         + k.participation_literacy * lit
         + k.participation_engagement * engagement
     )
-    return engagement * logistic(logit)
+    return engagement * logistic(logit)  # per month
 
 
 def clip01(x):
@@ -149,7 +154,7 @@ class Citizen(ColumnAgent):
         got_access = internet or x.draws["access"][i] < access_probability(k, coverage, lit, spy)
 
         new_channel, failed, new_trust = channel, False, trust
-        if x.draws["need"][i] < k.service_need:
+        if x.draws["need"][i] < per_step(k.service_need, spy):
             lo, hi = x.ties.indptr[i], x.ties.indptr[i + 1]
             peers = x.online_before[x.ties.indices[lo:hi]].sum() / max(hi - lo, 1)
             habit = 1.0 if channel == ONLINE else 0.0
@@ -203,7 +208,7 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
     coverage = np.where(urban, x.coverage_urban[region], x.coverage_rural[region])
     got_access = internet | (x.draws["access"] < access_probability(k, coverage, lit, spy))
 
-    need = x.draws["need"] < k.service_need
+    need = x.draws["need"] < per_step(k.service_need, spy)
     peers = (x.ties @ x.online_before) / np.maximum(np.diff(x.ties.indptr), 1)
     habit = (channel == ONLINE).astype(np.float64)
     logit = online_logit(k, quality, lit, peers, trust, np.asarray(k.online_age)[age], habit)
