@@ -33,12 +33,26 @@ PEOPLE_WEIGHTED = (
 )
 
 
-def weighted_share(groups: np.ndarray, n_groups: int, weight: np.ndarray, flag=None):
-    """Per group, the weighted mean of `flag` (or the weight total if flag is None)."""
-    if flag is None:
-        return np.bincount(groups, weights=weight, minlength=n_groups)
-    totals = np.bincount(groups, weights=weight, minlength=n_groups)
-    return np.bincount(groups, weights=weight * flag, minlength=n_groups) / np.maximum(totals, 1e-300)
+class Blocks:
+    """Agents stored in contiguous groups (citizens and firms are built region by region,
+    urban before rural): per-group sums by one pass of np.add.reduceat instead of a
+    weighted bincount. Within a group every agent has the same weight, so the group mean
+    of a column is its population-weighted mean."""
+
+    def __init__(self, keys: np.ndarray, n_groups: int):
+        if np.any(np.diff(keys) < 0):
+            raise ValueError("agents must be stored grouped by key")
+        self.counts = np.bincount(keys, minlength=n_groups)
+        self.present = self.counts > 0
+        self.starts = (np.cumsum(self.counts) - self.counts)[self.present]
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.counts))
+        out[self.present] = np.add.reduceat(values, self.starts, dtype=np.float64)
+        return out
+
+    def means(self, values: np.ndarray) -> np.ndarray:
+        return self.sums(values) / np.maximum(self.counts, 1)
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -92,31 +106,25 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     R = m.n_regions
     c, b, a, rs = m.citizen_store, m.business_store, m.agency_store, m.region_store
     k, th = m.params.coefficients, m.params.thresholds
-    region, weight = c["region"], c["weight"]
-    people = m.people_by_region
-    channel_counts = (
-        np.bincount(region.astype(np.int64) * 3 + c["channel"], weights=weight, minlength=3 * R).reshape(R, 3)
-        / people[:, None]
-    )
+    by_region, channel = m.citizen_blocks, c["channel"]
     services = m.services
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
     backoffice = np.clip(services.maturity - 2.0, 0.0, 1.0)
     out = {
-        "citizen_online_share": channel_counts[:, ONLINE],
-        "assisted_share": channel_counts[:, ASSISTED],
-        "paper_share": channel_counts[:, PAPER],
+        "citizen_online_share": by_region.means(channel == ONLINE),
+        "assisted_share": by_region.means(channel == ASSISTED),
+        "paper_share": by_region.means(channel == PAPER),
     }
     out["eservice_share"] = out["citizen_online_share"] + out["assisted_share"] * services.by_region(
         backoffice, "citizens"
     )
-    out["internet_use_share"] = weighted_share(region, R, weight, c["internet"])
-    out["mean_literacy"] = weighted_share(region, R, weight, c["digital_literacy"])
-    out["trust"] = weighted_share(region, R, weight, c["trust"])
-    out["c2g_participation"] = weighted_share(region, R, weight, c["participated"])
-    out["failure_share"] = weighted_share(region, R, weight, c["failed"])
-    b_region = b["region"]
-    out["business_adoption"] = weighted_share(b_region, R, b["weight"], b["adopted"])
-    b2g_share = weighted_share(b_region, R, b["weight"], b["b2g"])
+    out["internet_use_share"] = by_region.means(c["internet"])
+    out["mean_literacy"] = by_region.means(c["digital_literacy"])
+    out["trust"] = by_region.means(c["trust"])
+    out["c2g_participation"] = by_region.means(c["participated"])
+    out["failure_share"] = by_region.means(c["failed"])
+    out["business_adoption"] = m.business_blocks.means(b["adopted"])
+    b2g_share = m.business_blocks.means(b["b2g"])
     out["b2g_providers"] = b2g_share * m.firms_by_region
     out["broadband_coverage"] = (
         rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * rs["coverage_rural"]
@@ -212,18 +220,16 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
     out["egdi"] = (out["osi"] + out["tii"] + out["hci"]) / 3.0
     out["budget_spent"] = m.budget_spent
     c = m.citizen_store
-    cells = c["region"].astype(np.int64) * 2 + c["urban"]
-    cell_people = np.bincount(cells, weights=c["weight"], minlength=2 * m.n_regions)
-    cell_online = np.bincount(
-        cells, weights=c["weight"] * (c["channel"] == ONLINE), minlength=2 * m.n_regions
-    ) / np.maximum(cell_people, 1e-300)
-    present = cell_people > 0
+    cells = m.citizen_cells
+    cell_online = cells.means(c["channel"] == ONLINE)[cells.present]
+    cell_people = m.people_by_cell[cells.present]
+    cell_rural = (np.arange(len(cells.counts)) % 2)[cells.present]
     gaps = disparity(
         reg["citizen_online_share"],
         m.people_by_region,
-        cell_online[present],
-        cell_people[present],
-        (np.arange(2 * m.n_regions) % 2)[present],
+        cell_online,
+        cell_people,
+        cell_rural,
     )
     out.update({f"online_{name}": value for name, value in gaps.items()})
     return out

@@ -99,16 +99,16 @@ class EGovModel(mesa.Model):
         for i in range(len(self.business_store)):
             Business(self, self.business_store, i)
 
-        self.people_by_region = np.bincount(
-            self.citizen_store["region"],
-            weights=self.citizen_store["weight"],
-            minlength=self.n_regions,
+        c, b = self.citizen_store, self.business_store
+        self.citizen_blocks = metrics.Blocks(c["region"], self.n_regions)
+        # region x urban/rural cells, urban first within each region block
+        self.citizen_cells = metrics.Blocks(
+            c["region"].astype(np.int64) * 2 + ~c["urban"], 2 * self.n_regions
         )
-        self.firms_by_region = np.bincount(
-            self.business_store["region"],
-            weights=self.business_store["weight"],
-            minlength=self.n_regions,
-        )
+        self.business_blocks = metrics.Blocks(b["region"], self.n_regions)
+        self.people_by_region = self.citizen_blocks.sums(c["weight"])
+        self.people_by_cell = self.citizen_cells.sums(c["weight"])
+        self.firms_by_region = self.business_blocks.sums(b["weight"])
 
         self.levers = [LEVERS[spec.lever](spec) for spec in self.params.policies]
         self.paper_open, self.centres_open, self.incident_multiplier = 1.0, 1.0, 1.0
@@ -197,7 +197,7 @@ class EGovModel(mesa.Model):
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
             outage=outage,
-            online_before=(self.citizen_store["channel"] == ONLINE).astype(np.float64),
+            online_before=(self.citizen_store["channel"] == ONLINE).astype(np.float32),
             ties=self.ties,
             draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
             steps_per_year=self.params.steps_per_year,
@@ -210,7 +210,7 @@ class EGovModel(mesa.Model):
         governance = as_seen_by_regions(self.agencies_serving, self.agency_store)
         self.business_inputs = BusinessInputs(
             quality=quality,
-            peers=metrics.weighted_share(b["region"], self.n_regions, b["weight"], b["adopted"]),
+            peers=self.business_blocks.means(b["adopted"]),
             mandate=self.region_store["mandate_businesses"].copy(),
             outage=outage,
             gate=governance["openness"] * governance["interop"],

@@ -166,7 +166,8 @@ def build_ties(region: np.ndarray, spec: WorldSpec, seed: int) -> sparse.csr_mat
     keep = i != j
     i, j = i[keep], j[keep]
     ties = sparse.coo_matrix((np.ones(i.size), (i, j)), shape=(n, n)).tocsr()
-    ties = ((ties + ties.T) > 0).astype(np.float64).tocsr()
+    # float32 0/1 weights: counts of online ties are exact and the product is cheaper
+    ties = ((ties + ties.T) > 0).astype(np.float32).tocsr()
     ties.sort_indices()
     return ties
 

@@ -47,7 +47,7 @@ class CitizenInputs:
     engagement: np.ndarray  # engagement-channel strength, by region
     responsiveness: np.ndarray
     outage: np.ndarray  # share of the region's citizen services in outage
-    online_before: np.ndarray  # float 0/1 per citizen: channel was online at step start
+    online_before: np.ndarray  # float32 0/1 per citizen: channel was online at step start
     ties: sparse.csr_matrix
     draws: dict[str, np.ndarray]
     steps_per_year: int
@@ -156,7 +156,7 @@ class Citizen(ColumnAgent):
         new_channel, failed, new_trust = channel, False, trust
         if x.draws["need"][i] < per_step(k.service_need, spy):
             lo, hi = x.ties.indptr[i], x.ties.indptr[i + 1]
-            peers = x.online_before[x.ties.indices[lo:hi]].sum() / max(hi - lo, 1)
+            peers = float(x.online_before[x.ties.indices[lo:hi]].sum()) / max(hi - lo, 1)
             habit = 1.0 if channel == ONLINE else 0.0
             logit = online_logit(k, quality, lit, peers, trust, k.online_age[self.age_band], habit)
             p_online = logistic(logit) if internet else 0.0
@@ -208,26 +208,29 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
     coverage = np.where(urban, x.coverage_urban[region], x.coverage_rural[region])
     got_access = internet | (x.draws["access"] < access_probability(k, coverage, lit, spy))
 
-    need = x.draws["need"] < per_step(k.service_need, spy)
-    peers = (x.ties @ x.online_before) / np.maximum(np.diff(x.ties.indptr), 1)
-    habit = (channel == ONLINE).astype(np.float64)
-    logit = online_logit(k, quality, lit, peers, trust, np.asarray(k.online_age)[age], habit)
-    p_online = np.where(internet, logistic(logit), 0.0)
+    # only citizens who need a service this step choose a channel
+    need = np.flatnonzero(x.draws["need"] < per_step(k.service_need, spy))
+    at, r = age[need], region[need]
+    online_ties = (x.ties @ x.online_before)[need].astype(np.float64)
+    peers = online_ties / np.maximum(np.diff(x.ties.indptr)[need], 1)
+    habit = (channel[need] == ONLINE).astype(np.float64)
+    q, has_internet = quality[need], internet[need]
+    logit = online_logit(k, q, lit[need], peers, trust[need], np.asarray(k.online_age)[at], habit)
+    p_online = np.where(has_internet, logistic(logit), 0.0)
     to_online, to_assisted, to_paper = channel_thresholds(
-        p_online, internet, x.centre_reach[region], x.paper_open[region]
+        p_online, has_internet, x.centre_reach[r], x.paper_open[r]
     )
-    u = x.draws["channel"]
-    chosen = np.select([u < to_online, u < to_assisted, u < to_paper], [ONLINE, ASSISTED, PAPER], channel)
-    new_channel = np.where(need, chosen, channel)
-    new_trust = np.where(need, trust_after_service(k, trust, quality, x.responsiveness[region], spy), trust)
-    failed = (
-        need
-        & (new_channel == ONLINE)
-        & (x.draws["failure"] < failure_probability(k, quality, x.outage[region]))
+    u = x.draws["channel"][need]
+    chosen = np.select(
+        [u < to_online, u < to_assisted, u < to_paper], [ONLINE, ASSISTED, PAPER], channel[need]
     )
-    fallback = np.where(x.centre_reach[region] > 0, ASSISTED, PAPER)
-    new_channel = np.where(failed, fallback, new_channel)
-    new_trust = np.where(failed, new_trust - k.trust_failure_loss, new_trust)
+    trust_needing = trust_after_service(k, trust[need], q, x.responsiveness[r], spy)
+    failing = (chosen == ONLINE) & (x.draws["failure"][need] < failure_probability(k, q, x.outage[r]))
+    chosen = np.where(failing, np.where(x.centre_reach[r] > 0, ASSISTED, PAPER), chosen)
+    new_channel, new_trust, failed = channel.copy(), trust.copy(), np.zeros(len(channel), bool)
+    new_channel[need] = chosen
+    new_trust[need] = np.where(failing, trust_needing - k.trust_failure_loss, trust_needing)
+    failed[need] = failing
 
     participated = internet & (
         x.draws["participation"] < participation_probability(k, trust, lit, x.engagement[region])
