@@ -124,36 +124,41 @@ def read_source(path: Path) -> Source:
     if "\x00" in text:
         raise ScenarioError([f"{path}: not a text file (contains NUL bytes)"])
     loader = yaml.SafeLoader(text)
+    lines: dict[Path_, int] = {}
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _walk_lines(node, (), lines)
         data = loader.construct_document(node) if node is not None else None
     except yaml.constructor.ConstructorError as e:
-        line = e.problem_mark.line + 1 if e.problem_mark else "?"
-        tag = getattr(e, "problem", "") or ""
+        line = e.problem_mark.line + 1 if e.problem_mark else 0
+        where = [p for p, n in lines.items() if n == line and isinstance(p[-1], str)]
+        field_name = ".".join(map(str, max(where, key=len))) if where else "(top level)"
+        tag = (getattr(e, "problem", "") or "").strip()
         raise ScenarioError(
             [
-                f"{path}:{line}: YAML tag not allowed ({tag.strip()}): scenario files are data; "
-                "tags that build Python objects are refused"
+                f"{path}:{line or '?'}: {field_name}: YAML tag not allowed ({tag}): scenario files "
+                "are data; tags that build Python objects are refused"
             ]
         ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else "?"
+        line = mark.line + 1 if mark else 0
         problem = getattr(e, "problem", None) or str(e)
-        raise ScenarioError([f"{path}:{line}: YAML syntax error: {problem}"]) from None
+        near = text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
+        near = f" near {near!r}" if near else ""
+        raise ScenarioError([f"{path}:{line or '?'}: YAML syntax error: {problem}{near}"]) from None
     finally:
         loader.dispose()
     if data is None:
-        raise ScenarioError([f"{path}:1: the file is empty; a scenario is a mapping of fields"])
+        raise ScenarioError([f"{path}:1: (top level): the file is empty; a scenario is a mapping of fields"])
     if not isinstance(data, dict):
         raise ScenarioError(
             [
-                f"{path}:1: a scenario is a mapping of fields (name: ..., policies: ...), "
-                f"not a {type(data).__name__}"
+                f"{path}:1: (top level): a scenario is a mapping of fields (name: ..., "
+                f"policies: ...), not a {type(data).__name__}"
             ]
         )
-    lines: dict[Path_, int] = {}
-    _walk_lines(node, (), lines)
     return Source(path, data, lines)
 
 
