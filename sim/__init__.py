@@ -1,23 +1,38 @@
 """Agent-based simulation of e-government adoption (the Integrated
-Stage-Model-Openness framework, Kazakhstan 2005 onward)."""
+Stage-Model-Openness framework, Kazakhstan 2005 onward).
 
-from sim.agents import Agency, Business, Citizen, Region
-from sim.model import EGovModel
-from sim.params import Coefficients, EventSpec, Params, PolicySpec, Thresholds, WorldSpec
+Names are imported on first use (PEP 562), so `egov validate` and other light commands
+start without loading Mesa, pandas or matplotlib.
+"""
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Agency",
-    "Business",
-    "Citizen",
-    "Coefficients",
-    "EGovModel",
-    "EventSpec",
-    "Params",
-    "PolicySpec",
-    "Region",
-    "Thresholds",
-    "WorldSpec",
-    "__version__",
-]
+_EXPORTS = {
+    "Agency": "sim.agents",
+    "Business": "sim.agents",
+    "Citizen": "sim.agents",
+    "Region": "sim.agents",
+    "EGovModel": "sim.model",
+    "Coefficients": "sim.params",
+    "EventSpec": "sim.params",
+    "Params": "sim.params",
+    "PolicySpec": "sim.params",
+    "Thresholds": "sim.params",
+    "WorldSpec": "sim.params",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

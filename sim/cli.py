@@ -19,9 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from sim import scenario as scenarios
-from sim.model import EGovModel
 from sim.params import Params
-from sim.results import new_run_dir, write_run
 
 app = typer.Typer(
     help="Agent-based simulation of e-government adoption (Kazakhstan, 2005 onward).",
@@ -103,6 +101,9 @@ def run(
         params = with_overrides(spec.params, scenario, end_year=end_year, scale=scale)
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
+    from sim.model import EGovModel  # heavy imports only for commands that run the model
+    from sim.results import new_run_dir, write_run
+
     run_seed = spec.seed if seed is None else seed
     run_engine = engine.value if engine else (recorded_engine or "vectorized")
     started, t0 = datetime.now(UTC), time.perf_counter()
@@ -130,7 +131,7 @@ def run(
         out_console.print(str(folder), highlight=False)
 
 
-def print_summary(model: EGovModel, folder: Path, seconds: float) -> None:
+def print_summary(model, folder: Path, seconds: float) -> None:
     last = model.national_frame().iloc[-1]
     table = Table(title=f"{model.params.name}, seed {model.seed}: {int(last['year'])}", show_header=False)
     rows = [
