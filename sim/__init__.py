@@ -21,6 +21,8 @@ _EXPORTS = {
     "PolicySpec": "sim.params",
     "Thresholds": "sim.params",
     "WorldSpec": "sim.params",
+    "evaluate": "sim.sweep",
+    "sweep": "sim.sweep",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

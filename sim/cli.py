@@ -185,6 +185,11 @@ def schema() -> None:
     print(json.dumps(scenarios.json_schema(), indent=2))
 
 
+from sim.cli_sweep import register as _register_sweep  # noqa: E402
+
+_register_sweep(app)  # adds `egov sweep` and `egov summarize` (sim/cli_sweep.py)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,712 @@
+"""Experiment files: which scenarios to compare, how many replications, which parameters
+to vary (a grid, a space-filling sample, or a sensitivity-analysis design) and which
+outcomes to summarise.
+
+An experiment file is YAML read like a scenario file (safe loader, line numbers kept) and
+validated just as strictly: every mistake is one line naming the file, the line, the field
+and, for a misspelt name, the nearest valid one. Loading resolves everything a sweep needs
+(the scenarios' parameters with the experiment's overrides, the design points, the seed of
+every replication) so that a sweep never meets an invalid value half-way.
+
+Common random numbers: replication k of every scenario and every design point runs with
+the same seed, derived from the experiment's root seed with numpy's SeedSequence. Runs with
+the same seed share their population and every draw (sim.rng), so differences between
+scenarios are computed pair by pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from sim.params import Params, Strict
+from sim.scenario import (
+    SHIPPED as SHIPPED_SCENARIOS,
+)
+from sim.scenario import (
+    ScenarioError,
+    Source,
+    _describe,
+    _did_you_mean,
+    _locate,
+    find_scenario,
+    read_source,
+)
+from sim.scenario import (
+    load as load_scenario,
+)
+
+SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
+Path_ = tuple[str | int, ...]
+DESIGNS = ("none", "grid", "lhs", "sobol", "sobol_sa", "morris_sa")
+SAMPLED = ("lhs", "sobol", "sobol_sa", "morris_sa")
+SENSITIVITY = ("sobol_sa", "morris_sa")
+# Columns of the runs index; outcome names may not take them.
+INDEX_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "status", "wall_seconds", "worker")
+
+
+class ExperimentError(ScenarioError):
+    """An experiment file that cannot be used; `problems` are one line each."""
+
+
+class Design(Strict):
+    """Which parameter values each scenario is run with."""
+
+    kind: Literal[DESIGNS] = Field(  # type: ignore[valid-type]
+        "none",
+        description="none: each scenario as it is; grid: every combination of listed values; "
+        "lhs / sobol: a Latin hypercube / scrambled Sobol' sample of `samples` points within "
+        "bounds (scipy.stats.qmc); sobol_sa / morris_sa: SALib's Saltelli and Morris samplers, "
+        "analysed into Sobol' or Morris indices by `egov summarize`.",
+    )
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Dotted parameter path (e.g. coefficients.online_peers, budget, world.scale) -> "
+        "a list of values (grid) or {low, high} bounds (the sampled designs).",
+    )
+    samples: int | None = Field(
+        None,
+        ge=1,
+        le=1_000_000,
+        description="lhs, sobol: number of points (sobol: a power of 2); sobol_sa: base sample N, "
+        "a power of 2 (N*(D+2) points, N*(2D+2) with second_order); morris_sa: number of "
+        "trajectories r (r*(D+1) points).",
+    )
+    levels: int = Field(4, ge=2, le=100, description="morris_sa: grid levels of each parameter.")
+    second_order: bool = Field(False, description="sobol_sa: also estimate second-order indices.")
+    seed: int | None = Field(
+        None, ge=0, description="Seed of the sampler (default: derived from the experiment's seed)."
+    )
+
+
+class Outcome(Strict):
+    """One number per run, summarised across seeds."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the outcome (a column of the runs index).",
+    )
+    kind: Literal["at_year", "time_to_threshold", "disparity"] = Field(
+        "at_year",
+        description="at_year: an indicator at a year; time_to_threshold: the first time "
+        "(decimal year, January = .0) an indicator reaches a threshold; disparity: a "
+        "disparity index across regions (online_gini, online_theil, ...) at a year.",
+    )
+    indicator: str = Field(
+        "citizen_online_share",
+        description="A column of the national table (see README, Results).",
+    )
+    year: int | None = Field(
+        None, ge=1990, le=2100, description="at_year, disparity: the year (default: the last)."
+    )
+    stat: Literal["end", "mean"] = Field(
+        "end", description="at_year, disparity: the value at the year's last step, or its mean."
+    )
+    threshold: float | None = Field(None, description="time_to_threshold: the level to reach.")
+    direction: Literal["above", "below"] = Field(
+        "above", description="time_to_threshold: reach from below (above) or from above (below)."
+    )
+    if_never: float | None = Field(
+        None,
+        description="time_to_threshold: the value of a run that never reaches the threshold "
+        "(default: the year after the last, i.e. censored at the horizon).",
+    )
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.kind == "time_to_threshold" and self.threshold is None:
+            raise ValueError("threshold: a time_to_threshold outcome needs a threshold")
+        if self.kind != "time_to_threshold" and self.threshold is not None:
+            raise ValueError(f"threshold: only time_to_threshold outcomes take one (this is {self.kind})")
+        return self
+
+    def compute(self, frame, end_year: int) -> float:
+        """The outcome of one run from its national table."""
+        if self.kind == "time_to_threshold":
+            values = frame[self.indicator].to_numpy()
+            hit = values >= self.threshold if self.direction == "above" else values <= self.threshold
+            if hit.any():
+                i = int(np.argmax(hit))
+                return float(frame["year"].iat[i] + (frame["month"].iat[i] - 1) / 12)
+            return float(end_year + 1 if self.if_never is None else self.if_never)
+        rows = frame.loc[frame["year"] == self.year, self.indicator]
+        if rows.empty:
+            return float("nan")
+        return float(rows.iat[-1] if self.stat == "end" else rows.mean())
+
+
+class ExperimentFile(Strict):
+    """The schema of an experiment file."""
+
+    name: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Experiment name, the results folder (default: the file name).",
+    )
+    description: str = Field("", description="What question the experiment answers.")
+    scenarios: list[str] = Field(
+        min_length=1,
+        description="Scenario files or shipped scenario names, looked up beside the experiment "
+        "file first, then among the shipped scenarios.",
+    )
+    reference: str | None = Field(
+        None, description="The scenario others are compared to (default: the first)."
+    )
+    replications: int = Field(
+        10, ge=1, le=100_000, description="Seeds per scenario and design point [count]."
+    )
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**63 - 1,
+        description="Root seed: replication k runs with seed k of numpy's SeedSequence(seed).spawn().",
+    )
+    engine: Literal["vectorized", "agent"] = Field("vectorized", description="Model engine.")
+    scale: float | None = Field(
+        None, ge=1.0, le=1e6, description="Override of world.scale [persons/agent] in every scenario."
+    )
+    start_year: int | None = Field(None, ge=1990, le=2100, description="Override of start_year.")
+    end_year: int | None = Field(None, ge=1990, le=2100, description="Override of end_year.")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Fixed parameter values for every scenario: dotted path -> value.",
+    )
+    design: Design = Field(default_factory=Design, description="Parameters varied across runs.")
+    outcomes: list[Outcome] = Field(min_length=1, description="What to summarise.")
+
+    @field_validator("outcomes")
+    @classmethod
+    def _unique(cls, v: list[Outcome]) -> list[Outcome]:
+        seen = set()
+        for o in v:
+            if o.name in seen:
+                raise ValueError(f"outcome name {o.name!r} is used twice")
+            seen.add(o.name)
+        return v
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: a scenario at a design point with one replication's seed."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+
+
+@dataclass
+class Experiment:
+    """A validated experiment with everything resolved: scenario parameters (with the
+    experiment's overrides), design points and replication seeds."""
+
+    spec: ExperimentFile
+    path: Path | None
+    scenarios: dict[str, Params]
+    reference: str
+    seeds: list[int]
+    parameters: list[str]
+    bounds: list[tuple[float, float]]
+    points: list[dict[str, float]]
+    sources: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or "experiment"
+
+    @property
+    def design(self) -> Design:
+        return self.spec.design
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        return self.spec.outcomes
+
+    @property
+    def runs(self) -> list[Run]:
+        """Every run, replication-major so that an interrupted sweep has complete pairs early."""
+        out = []
+        for rep, seed in enumerate(self.seeds):
+            for point in range(len(self.points)):
+                for scen in self.scenarios:
+                    out.append(Run(run_id(scen, point, rep), scen, point, rep, seed))
+        return out
+
+    def params_for(self, run: Run) -> Params:
+        base = self.scenarios[run.scenario]
+        return apply_changes(base, self.points[run.point]) if self.points[run.point] else base
+
+    def end_year(self, scenario: str) -> int:
+        return self.scenarios[scenario].end_year
+
+    def problem(self) -> dict:
+        """The SALib problem of a sampled design."""
+        return {"num_vars": len(self.parameters), "names": self.parameters, "bounds": self.bounds}
+
+    def record(self) -> dict:
+        """What experiment.json stores: enough to summarise and to refuse a changed resume."""
+        return {
+            "name": self.name,
+            "spec": self.spec.model_dump(mode="json"),
+            "source": str(self.path) if self.path else None,
+            "scenarios": {k: p.model_dump(mode="json") for k, p in self.scenarios.items()},
+            "scenario_sources": self.sources,
+            "reference": self.reference,
+            "seeds": self.seeds,
+            "parameters": self.parameters,
+            "bounds": [list(b) for b in self.bounds],
+            "points": self.points,
+            "n_runs": len(self.seeds) * len(self.points) * len(self.scenarios),
+            "content_hash": self.content_hash,
+        }
+
+    @property
+    def content_hash(self) -> str:
+        """A hash of everything that decides the runs' results (not the description)."""
+        content = {
+            "spec": self.spec.model_dump(mode="json", exclude={"description"}),
+            "scenarios": {
+                k: p.model_dump(mode="json", exclude={"description"}) for k, p in self.scenarios.items()
+            },
+            "seeds": self.seeds,
+            "points": self.points,
+        }
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @classmethod
+    def from_record(cls, record: dict) -> Experiment:
+        return cls(
+            spec=ExperimentFile.model_validate(record["spec"]),
+            path=Path(record["source"]) if record.get("source") else None,
+            scenarios={k: Params.model_validate(v) for k, v in record["scenarios"].items()},
+            reference=record["reference"],
+            seeds=[int(s) for s in record["seeds"]],
+            parameters=list(record["parameters"]),
+            bounds=[tuple(b) for b in record["bounds"]],
+            points=[dict(p) for p in record["points"]],
+            sources=record.get("scenario_sources", {}),
+        )
+
+
+def run_id(scenario: str, point: int, replication: int) -> str:
+    return f"{scenario}-p{point:04d}-r{replication:04d}"
+
+
+def replication_seeds(root: int, n: int) -> list[int]:
+    """Seed k of every scenario: the k-th child of SeedSequence(root), as a 32-bit integer.
+    A longer list starts with the same seeds."""
+    return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(root).spawn(n)]
+
+
+def sampler_seed(root: int) -> int:
+    return int(np.random.SeedSequence([root, 0x53A3]).generate_state(1)[0])
+
+
+# --- parameter paths ------------------------------------------------------------------
+
+
+def split_path(path: str) -> tuple[str | int, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in path.split("."))
+
+
+def numeric_paths(data: Any, prefix: tuple = ()) -> dict[str, Any]:
+    """Every numeric leaf of a dumped parameter set, by dotted path."""
+    out: dict[str, Any] = {}
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, (list, tuple)):
+        items = enumerate(data)
+    else:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            out[".".join(map(str, prefix))] = data
+        return out
+    for key, value in items:
+        out.update(numeric_paths(value, (*prefix, key)))
+    return out
+
+
+def all_paths(data: Any, prefix: tuple = ()) -> dict[str, Any]:
+    """Every field of a dumped parameter set (mappings, lists and leaves), by dotted path."""
+    out: dict[str, Any] = {}
+    if prefix:
+        out[".".join(map(str, prefix))] = data
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, (list, tuple)):
+        items = enumerate(data)
+    else:
+        return out
+    for key, value in items:
+        out.update(all_paths(value, (*prefix, key)))
+    return out
+
+
+def check_path(params: Params, path: str, numeric: bool = True) -> str | None:
+    """None if `path` names a (numeric) parameter, else what is wrong, with a suggestion."""
+    dumped = params.model_dump()
+    leaves = numeric_paths(dumped) if numeric else all_paths(dumped)
+    if path in leaves:
+        return None
+    suggestions = [p for p in leaves if not p.startswith(("policies.", "events."))]
+    if numeric and path in all_paths(dumped):
+        return f"{path!r} is not a number; a design varies numeric parameters"
+    what = "numeric parameter" if numeric else "parameter"
+    return f"no {what} {path!r}" + _did_you_mean(path, suggestions)
+
+
+def apply_changes(params: Params, changes: dict[str, Any]) -> Params:
+    """A copy of `params` with dotted-path changes, validated like a scenario file.
+    A float given for an integer parameter is rounded. Raises ValidationError."""
+    data = _untuple(params.model_dump())
+    for path, value in changes.items():
+        parts = split_path(path)
+        node = data
+        for part in parts[:-1]:
+            node = node[part]
+        current = node[parts[-1]]
+        if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
+            value = round(value)
+        node[parts[-1]] = value
+    return Params.model_validate(data)
+
+
+def is_integer(params: Params, path: str) -> bool:
+    value = numeric_paths(params.model_dump()).get(path)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _untuple(data):
+    if isinstance(data, dict):
+        return {k: _untuple(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_untuple(v) for v in data]
+    return data
+
+
+# --- national indicators --------------------------------------------------------------
+
+
+@cache
+def national_columns() -> tuple[str, ...]:
+    """The columns of the national table, read off a one-step run of a tiny world."""
+    from sim.model import EGovModel
+    from sim.params import WorldSpec
+
+    params = Params(
+        start_year=2005,
+        end_year=2005,
+        world=WorldSpec(kind="synthetic", n_regions=2, synthetic_population=1000, scale=100),
+    )
+    model = EGovModel(params, seed=0)
+    model.step()
+    return tuple(c for c in model.national_frame().columns if c not in ("step", "year", "month"))
+
+
+def disparity_columns() -> tuple[str, ...]:
+    return tuple(c for c in national_columns() if re.search(r"gini|theil|_cv$|max_min", c))
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+class _Problems:
+    def __init__(self, source: Source):
+        self.source = source
+        self.lines: list[str] = []
+
+    def add(self, loc: Path_, msg: str) -> None:
+        file, line = _locate(self.source, loc)
+        where = f"{file}:{line}" if line else f"{file}"
+        name = ".".join(map(str, loc)) or "(top level)"
+        self.lines.append(f"{where}: {name}: {msg}")
+
+    def raise_if_any(self) -> None:
+        if self.lines:
+            raise ExperimentError(list(dict.fromkeys(self.lines)))
+
+
+def find_experiment(name: str) -> Path | None:
+    candidates = [Path(name)]
+    for suffix in ("", ".yaml", ".yml"):
+        candidates.append(SHIPPED / f"{name}{suffix}")
+    return next((c.resolve() for c in candidates if c.is_file()), None)
+
+
+def shipped() -> list[tuple[str, str]]:
+    out = []
+    for p in sorted(SHIPPED.glob("*.yaml")):
+        try:
+            desc = (read_source(p).data.get("description") or "").strip()
+        except ScenarioError:
+            desc = "(invalid file)"
+        out.append((p.stem, desc))
+    return out
+
+
+def load(path: str | Path) -> Experiment:
+    """Read, validate and resolve an experiment file (or a shipped experiment's name).
+    Raises ExperimentError with one line per problem."""
+    found = find_experiment(str(path))
+    if found is None:
+        known = [p.stem for p in SHIPPED.glob("*.y*ml")]
+        raise ExperimentError([f"{path}: no such experiment file{_did_you_mean(str(path), known)}"])
+    try:
+        source = read_source(found)
+    except ScenarioError as e:
+        raise ExperimentError([p.replace("a scenario is", "an experiment is") for p in e.problems]) from None
+    try:
+        spec = ExperimentFile.model_validate(source.data)
+    except ValidationError as e:
+        raise ExperimentError(_describe(e, source, (), ExperimentFile)) from None
+    if spec.name is None:
+        spec = spec.model_copy(update={"name": re.sub(r"[^A-Za-z0-9_.-]", "_", found.stem)})
+    problems = _Problems(source)
+
+    # scenarios, with the experiment's overrides
+    scenarios: dict[str, Params] = {}
+    sources: dict[str, list[str]] = {}
+    entry_of: dict[str, str] = {}
+    overrides: dict[str, tuple[Path_, Any]] = {}
+    if spec.scale is not None:
+        overrides["world.scale"] = (("scale",), spec.scale)
+    if spec.start_year is not None:
+        overrides["start_year"] = (("start_year",), spec.start_year)
+    if spec.end_year is not None:
+        overrides["end_year"] = (("end_year",), spec.end_year)
+    for key, value in spec.set.items():
+        overrides[key] = (("set", key), value)
+    for i, entry in enumerate(spec.scenarios):
+        scen_path = find_scenario(entry, found.parent)
+        if scen_path is None:
+            known = [p.stem for p in found.parent.glob("*.y*ml")] + [
+                p.stem for p in SHIPPED_SCENARIOS.glob("*.y*ml")
+            ]
+            problems.add(
+                ("scenarios", i),
+                f"no scenario {entry!r} beside this file or shipped" + _did_you_mean(entry, known),
+            )
+            continue
+        try:
+            scen = load_scenario(scen_path)
+        except ScenarioError as e:
+            problems.add(("scenarios", i), f"scenario {entry!r} is invalid:")
+            problems.lines += [f"  {p}" for p in e.problems]
+            continue
+        params = scen.params
+        for key, (loc, value) in overrides.items():
+            message = check_path(params, key, numeric=False) if loc[0] == "set" else None
+            if message:
+                problems.add(loc, message)
+                continue
+            try:
+                params = apply_changes(params, {key: value})
+            except ValidationError as e:
+                problems.add(loc, _change_message(e, scen.name))
+        if scen.name in scenarios:
+            problems.add(("scenarios", i), f"scenario {scen.name!r} is listed twice")
+        scenarios[scen.name] = params
+        sources[scen.name] = [str(p) for p in scen.chain]
+        entry_of[entry] = scen.name
+    problems.raise_if_any()
+
+    reference = spec.reference or next(iter(scenarios))
+    if reference not in scenarios:
+        if reference in entry_of:
+            reference = entry_of[reference]
+        else:
+            problems.add(
+                ("reference",),
+                f"{reference!r} is not one of the scenarios" + _did_you_mean(reference, list(scenarios)),
+            )
+
+    # outcomes
+    columns = national_columns()
+    first_end = min(p.end_year for p in scenarios.values())
+    last_start = max(p.start_year for p in scenarios.values())
+    outcomes = []
+    for i, o in enumerate(spec.outcomes):
+        allowed = disparity_columns() if o.kind == "disparity" else columns
+        if o.indicator not in allowed:
+            what = "disparity index" if o.kind == "disparity" else "indicator"
+            problems.add(
+                ("outcomes", i, "indicator"),
+                f"unknown {what} {o.indicator!r}{_did_you_mean(o.indicator, allowed)}; "
+                f"allowed: {', '.join(allowed)}",
+            )
+        if o.name in INDEX_COLUMNS:
+            problems.add(("outcomes", i, "name"), f"{o.name!r} is a column of the runs index; choose another")
+        if o.kind != "time_to_threshold":
+            year = o.year if o.year is not None else first_end
+            if not last_start <= year <= first_end:
+                problems.add(
+                    ("outcomes", i, "year"),
+                    f"{year} is outside the simulated years {last_start}-{first_end}",
+                )
+            o = o.model_copy(update={"year": year})
+        outcomes.append(o)
+    spec = spec.model_copy(update={"outcomes": outcomes})
+
+    # the design
+    design = spec.design
+    parameters = list(design.parameters)
+    bounds: list[tuple[float, float]] = []
+    values: dict[str, list[float]] = {}
+    ref_params = scenarios.get(reference) or next(iter(scenarios.values()))
+    if design.kind == "none" and parameters:
+        problems.add(("design", "kind"), "parameters are given but no design kind (grid, lhs, ...)")
+    if design.kind != "none" and not parameters:
+        problems.add(("design", "parameters"), f"a {design.kind} design needs at least one parameter")
+    if design.kind in SAMPLED and design.samples is None:
+        problems.add(("design", "samples"), f"a {design.kind} design needs `samples`")
+    if design.kind == "grid" and design.samples is not None:
+        problems.add(("design", "samples"), "a grid takes every combination of its values; remove samples")
+    if design.kind in ("sobol", "sobol_sa") and design.samples and design.samples & (design.samples - 1):
+        lo = 2 ** int(math.log2(design.samples))
+        problems.add(
+            ("design", "samples"),
+            f"{design.kind} needs a power of 2 to keep its balance properties (got {design.samples}; "
+            f"try {lo} or {2 * lo})",
+        )
+    if design.kind == "morris_sa" and design.samples is not None and design.samples < 2:
+        problems.add(("design", "samples"), "morris_sa needs at least 2 trajectories")
+    for name, spec_value in design.parameters.items():
+        loc: Path_ = ("design", "parameters", name)
+        message = next(filter(None, (check_path(p, name) for p in scenarios.values())), None)
+        if message:
+            problems.add(loc, message)
+            continue
+        if name in spec.set:
+            problems.add(loc, "also fixed in `set`; vary it or fix it, not both")
+        if design.kind == "grid":
+            if not isinstance(spec_value, list) or not spec_value:
+                problems.add(loc, "a grid takes a non-empty list of values, e.g. [1.0, 2.0]")
+                continue
+            bad = [v for v in spec_value if isinstance(v, bool) or not isinstance(v, (int, float))]
+            if bad:
+                problems.add(loc, f"values must be numbers (got {bad[0]!r})")
+                continue
+            if len(set(spec_value)) != len(spec_value):
+                problems.add(loc, "a value is listed twice")
+            values[name] = [float(v) for v in spec_value]
+            to_check = values[name]
+        elif design.kind in SAMPLED:
+            if not isinstance(spec_value, dict) or set(spec_value) != {"low", "high"}:
+                extra = set(spec_value) - {"low", "high"} if isinstance(spec_value, dict) else set()
+                hint = f"; unknown key {sorted(extra)[0]!r}" if extra else ""
+                if extra:
+                    hint += _did_you_mean(sorted(extra)[0], ["low", "high"])
+                problems.add(loc, f"a {design.kind} design takes bounds {{low: ..., high: ...}}{hint}")
+                continue
+            lo, hi = spec_value["low"], spec_value["high"]
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi)):
+                problems.add(loc, "low and high must be numbers")
+                continue
+            if not lo < hi:
+                problems.add((*loc, "high"), f"high ({hi}) must be above low ({lo})")
+                continue
+            bounds.append((float(lo), float(hi)))
+            to_check = [float(lo), float(hi)]
+        else:
+            continue
+        for value in to_check:
+            for scen_name, params in scenarios.items():
+                try:
+                    apply_changes(params, {name: value})
+                except ValidationError as e:
+                    problems.add(loc, f"value {value:g}: " + _change_message(e, scen_name))
+                    break
+            else:
+                continue
+            break
+    problems.raise_if_any()
+
+    seed0 = design.seed if design.seed is not None else sampler_seed(spec.seed)
+    points = design_points(design.kind, parameters, values, bounds, design, seed0)
+    integers = [p for p in parameters if is_integer(ref_params, p)]
+    for point in points:
+        for p in integers:
+            point[p] = float(round(point[p]))
+    # every point must give valid parameters in every scenario (combinations may break
+    # cross-field rules such as budget shares summing to at most 1)
+    for i, point in enumerate(points):
+        for scen_name, params in scenarios.items():
+            try:
+                apply_changes(params, point)
+            except ValidationError as e:
+                shown = ", ".join(f"{k}={v:g}" for k, v in point.items())
+                problems.add(("design",), f"point {i} ({shown}): " + _change_message(e, scen_name))
+                break
+        if len(problems.lines) >= 5:
+            break
+    problems.raise_if_any()
+    return Experiment(
+        spec=spec,
+        path=found,
+        scenarios=scenarios,
+        reference=reference,
+        seeds=replication_seeds(spec.seed, spec.replications),
+        parameters=parameters,
+        bounds=bounds,
+        points=points,
+        sources=sources,
+    )
+
+
+def _change_message(error: ValidationError, scenario: str) -> str:
+    parts = []
+    for err in error.errors():
+        loc = ".".join(map(str, err["loc"]))
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{loc + ': ' if loc else ''}{msg}")
+    return f"{'; '.join(dict.fromkeys(parts))} (in scenario {scenario!r})"
+
+
+def design_points(
+    kind: str,
+    parameters: list[str],
+    values: dict[str, list[float]],
+    bounds: list[tuple[float, float]],
+    design: Design,
+    seed: int,
+) -> list[dict[str, float]]:
+    """The design's points, each a {parameter path: value} mapping."""
+    if kind == "none":
+        return [{}]
+    if kind == "grid":
+        return [dict(zip(parameters, combo, strict=True)) for combo in itertools.product(*values.values())]
+    from scipy.stats import qmc
+
+    d, n = len(parameters), design.samples or 1
+    lows, highs = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    if kind == "lhs":
+        unit = qmc.LatinHypercube(d, rng=np.random.default_rng(seed)).random(n)
+        matrix = qmc.scale(unit, lows, highs)
+    elif kind == "sobol":
+        unit = qmc.Sobol(d, scramble=True, rng=np.random.default_rng(seed)).random(n)
+        matrix = qmc.scale(unit, lows, highs)
+    else:
+        problem = {"num_vars": d, "names": parameters, "bounds": [list(b) for b in bounds]}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if kind == "sobol_sa":
+                from SALib.sample import sobol
+
+                matrix = sobol.sample(problem, n, calc_second_order=design.second_order, seed=seed)
+            else:
+                from SALib.sample import morris
+
+                matrix = morris.sample(problem, n, num_levels=design.levels, seed=seed)
+    return [{p: float(v) for p, v in zip(parameters, row, strict=True)} for row in np.asarray(matrix)]
