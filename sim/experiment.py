@@ -126,9 +126,9 @@ class Outcome(Strict):
     @model_validator(mode="after")
     def _complete(self):
         if self.kind == "time_to_threshold" and self.threshold is None:
-            raise ValueError("threshold: a time_to_threshold outcome needs a threshold")
+            raise ValueError("a time_to_threshold outcome needs a threshold")
         if self.kind != "time_to_threshold" and self.threshold is not None:
-            raise ValueError(f"threshold: only time_to_threshold outcomes take one (this is {self.kind})")
+            raise ValueError(f"only time_to_threshold outcomes take a threshold (this is {self.kind})")
         return self
 
     def compute(self, frame, end_year: int) -> float:
@@ -438,6 +438,13 @@ class _Problems:
             raise ExperimentError(list(dict.fromkeys(self.lines)))
 
 
+REQUIRED = {
+    "scenarios": "the scenarios to compare, e.g. [kazakhstan_baseline, interoperability_first]",
+    "outcomes": "the outcomes to summarise, e.g. "
+    "[{name: online_2030, indicator: citizen_online_share, year: 2030}]",
+}
+
+
 def find_experiment(name: str) -> Path | None:
     candidates = [Path(name)]
     for suffix in ("", ".yaml", ".yml"):
@@ -467,6 +474,13 @@ def load(path: str | Path) -> Experiment:
         source = read_source(found)
     except ScenarioError as e:
         raise ExperimentError([p.replace("a scenario is", "an experiment is") for p in e.problems]) from None
+    missing = [
+        f"{found}:1: {key}: missing; {what}"
+        for key, what in REQUIRED.items()
+        if source.data.get(key) in (None, [], {})
+    ]
+    if missing:
+        raise ExperimentError(missing)
     try:
         spec = ExperimentFile.model_validate(source.data)
     except ValidationError as e:
@@ -529,7 +543,9 @@ def load(path: str | Path) -> Experiment:
         else:
             problems.add(
                 ("reference",),
-                f"{reference!r} is not one of the scenarios" + _did_you_mean(reference, list(scenarios)),
+                f"{reference!r} is not one of the scenarios"
+                + _did_you_mean(reference, list(scenarios))
+                + f"; they are: {', '.join(scenarios)}",
             )
 
     # outcomes

@@ -63,22 +63,34 @@ class SweepRefused(ExperimentError):
 # --- one run ---------------------------------------------------------------------------
 
 
-def simulate(params: Params, seed: int, engine: str = "vectorized") -> pd.DataFrame:
+FAULT_VARIABLES = ("EGOV_FAIL_RUNS", "EGOV_KILL_WORKER_ONCE")
+
+
+def faults_from_environment() -> dict[str, str]:
+    """Testing aids, like EGOV_WRITE_DELAY in sim.results, read where the sweep is driven
+    and sent with each task (so they reach every worker, local or remote):
+    EGOV_FAIL_RUNS=PATTERN[,PATTERN] makes runs whose "scenario:seed" matches raise;
+    EGOV_KILL_WORKER_ONCE=PATH ends the worker process of the first run to start while
+    PATH does not exist (and creates PATH), as a crashed or lost worker would."""
+    return {k: os.environ[k] for k in FAULT_VARIABLES if os.environ.get(k)}
+
+
+def simulate(
+    params: Params, seed: int, engine: str = "vectorized", faults: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Run the model and return its national table."""
     from sim.model import EGovModel
 
-    _injected_fault(params.name, seed)
+    if faults:
+        _injected_fault(faults, params.name, seed)
     return EGovModel(params, seed=seed, engine=engine).run().national_frame()
 
 
-def _injected_fault(scenario: str, seed: int) -> None:
-    """Testing aids, like EGOV_WRITE_DELAY in sim.results: EGOV_FAIL_RUNS makes the runs
-    of matching "scenario:seed" patterns raise; EGOV_KILL_WORKER_ONCE=PATH ends the worker
-    process running the first run to start after PATH is absent (and creates PATH)."""
-    patterns = os.environ.get("EGOV_FAIL_RUNS")
+def _injected_fault(faults: dict[str, str], scenario: str, seed: int) -> None:
+    patterns = faults.get("EGOV_FAIL_RUNS")
     if patterns and any(fnmatch(f"{scenario}:{seed}", p) for p in patterns.split(",")):
         raise RuntimeError(f"fault injected by EGOV_FAIL_RUNS for {scenario}:{seed}")
-    marker = os.environ.get("EGOV_KILL_WORKER_ONCE")
+    marker = faults.get("EGOV_KILL_WORKER_ONCE")
     if marker:
         try:
             fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -96,6 +108,7 @@ class RunTask:
     params: Params
     engine: str
     outcomes: list[Outcome]
+    faults: dict[str, str] = field(default_factory=dict)
 
 
 def run_tasks(tasks: list[RunTask]) -> list[dict]:
@@ -110,7 +123,7 @@ def run_tasks(tasks: list[RunTask]) -> list[dict]:
             "started": datetime.now(UTC).isoformat(),
         }
         try:
-            frame = simulate(task.params, task.run.seed, task.engine)
+            frame = simulate(task.params, task.run.seed, task.engine, task.faults)
             record["outcomes"] = {o.name: o.compute(frame, task.params.end_year) for o in task.outcomes}
             record.update(status="done", frame=frame)
         except Exception as e:
@@ -164,7 +177,7 @@ def evaluate(
     for o in specs:
         if o.kind != "time_to_threshold" and o.year is None:
             o.year = resolved.end_year
-    frame = simulate(resolved, int(seed), engine)
+    frame = simulate(resolved, int(seed), engine, faults_from_environment())
     return {o.name: o.compute(frame, resolved.end_year) for o in specs}
 
 
@@ -712,12 +725,13 @@ def _execute(
     queue = list(reversed(tasks))
     in_flight: dict[cf.Future, list[Run]] = {}
     restarts = 0
+    faults = faults_from_environment()
 
     def submit_more() -> None:
         limit = handle.max_in_flight or len(queue) + len(in_flight)
         while queue and len(in_flight) < limit:
             group = queue.pop()
-            payload = [RunTask(r, exp.params_for(r), exp.spec.engine, exp.outcomes) for r in group]
+            payload = [RunTask(r, exp.params_for(r), exp.spec.engine, exp.outcomes, faults) for r in group]
             in_flight[handle.executor.submit(run_tasks, payload)] = group
 
     submit_more()
