@@ -161,24 +161,23 @@ def transition_table(
 
 
 def sweep_transition_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """National transitions per scenario across seeds: the median of each year column
-    (over the seeds where it happened), how many seeds reached it, and the share of
-    seeds with stages skipped. `runs` is the tidy national table of a sweep (columns
-    `scenario`, `seed`, `year`, `month`, indicators)."""
+    """National transitions per scenario across runs: the median of each year column
+    (over the runs where it happened), how many runs reached it, and the share of runs
+    with stages skipped. `runs` is the tidy national table of a sweep (columns
+    `scenario`, `seed` or `run_id`, `year`, `month`, indicators)."""
     per_run = []
-    for (scenario, seed), series in runs.groupby(["scenario", "seed"], sort=False):
-        per_run.append(
-            {"scenario": scenario, "seed": seed, **diagnose(series.sort_values(["year", "month"]))}
-        )
+    run_key = "run_id" if "run_id" in runs else "seed"  # a sweep's design points share seeds
+    for (scenario, _), series in runs.groupby(["scenario", run_key], sort=False):
+        per_run.append({"scenario": scenario, **diagnose(series.sort_values(["year", "month"]))})
     table = pd.DataFrame(per_run)
     year_columns = [c for c in COLUMNS if c.startswith(("stage_", "online_")) or c == "tipping_year"]
     rows = []
     for scenario, group in table.groupby("scenario", sort=False):
-        row = {"scenario": scenario, "seeds": len(group)}
+        row = {"scenario": scenario, "runs": len(group)}
         for c in year_columns:
             reached = group[c].dropna()
             row[c] = float(reached.median()) if len(reached) else math.nan
-            row[f"{c}_seeds"] = len(reached)
+            row[f"{c}_runs"] = len(reached)
         row["tipping_rate"] = float(group["tipping_rate"].median())
         row["out_of_order_share"] = float(group["out_of_order"].mean())
         rows.append(row)

@@ -136,9 +136,9 @@ def test_sweep_transition_table_takes_medians_across_seeds():
         ]
     )
     table = tr.sweep_transition_table(runs).set_index("scenario")
-    assert table.loc["a", "seeds"] == 3
+    assert table.loc["a", "runs"] == 3
     # online 0.5 in month 25, 30, 35 -> years 2012, 2012, 2012
     assert table.loc["a", "online_50"] == 2012
     assert table.loc["b", "online_50"] == 2010  # median over the two seeds that got there
-    assert table.loc["b", "online_50_seeds"] == 2
+    assert table.loc["b", "online_50_runs"] == 2
     assert table.loc["b", "out_of_order_share"] == 0.0
