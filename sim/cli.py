@@ -149,6 +149,7 @@ def print_summary(model, folder: Path, seconds: float) -> None:
     out_console.print(table)
     out_console.print(f"results: {folder}  ({seconds:.1f} s)", highlight=False)
     out_console.print(f"figure:  {folder / 'summary.png'}", highlight=False)
+    out_console.print(f"next:    egov report {folder}", highlight=False)
 
 
 @app.command()
@@ -185,6 +186,7 @@ def schema() -> None:
     print(json.dumps(scenarios.json_schema(), indent=2))
 
 
+from sim import cli_report  # noqa: E402,F401
 from sim.cli_sweep import register as _register_sweep  # noqa: E402
 
 _register_sweep(app)  # adds `egov sweep` and `egov summarize` (sim/cli_sweep.py)

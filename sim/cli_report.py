@@ -1,0 +1,83 @@
+"""`egov report` and `egov compare`: self-contained HTML reports of results folders.
+
+Registered on the `egov` app by importing this module from sim.cli. Heavy imports
+(pandas, matplotlib) happen inside the commands, so other commands start fast."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim import cli
+from sim.cli import fail, out_console
+
+
+def apps() -> list[typer.Typer]:
+    """The `egov` app, twice over when sim.cli runs as `python -m sim.cli`: the script's
+    own module (__main__) is then a second copy of sim.cli with its own app."""
+    found = [cli.app]
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name == "sim.cli" and getattr(main, "app", cli.app) is not cli.app:
+        found.append(main.app)
+    return found
+
+
+def report(
+    folder: Annotated[
+        Path,
+        typer.Argument(help="A run folder, a sweep folder, or a folder holding run folders."),
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write report.html and the figures into (default: FOLDER).")
+    ] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Write a self-contained report.html for a run or sweep folder.
+
+    Figures are embedded and nothing is fetched from the network; each figure is also
+    written as fig_<name>.png beside the report."""
+    from sim.report import ReportError
+    from sim.report import report as write_report
+
+    try:
+        path = write_report(folder, out)
+    except ReportError as e:
+        fail(e.problems, debug, e)
+    out_console.print(f"report: {path}", highlight=False)
+
+
+def compare(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(help="Run folders (or folders holding run folders) to put in one report."),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for report.html and figures (default: RESULTS/compare/<time>/)."),
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="Scenario the others are compared to (default: the first run's).")
+    ] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Put several run folders in one report, compared to a reference scenario.
+
+    Adoption per scenario (bands across seeds), paired differences to the reference,
+    disparity, profiles and transitions."""
+    from sim.report import ReportError
+    from sim.report import compare as write_compare
+
+    try:
+        path = write_compare(folders, out, reference)
+    except ReportError as e:
+        fail(e.problems, debug, e)
+    out_console.print(f"report: {path}", highlight=False)
+
+
+for _app in apps():
+    _app.command()(report)
+    _app.command()(compare)
