@@ -90,6 +90,7 @@ class EGovModel(mesa.Model):
         self.citizen_store = Citizen.new_store(int(agents_per_region(regions, world.scale).sum()))
         build_citizens(self.citizen_store, regions, world.scale, self.seed)
         self.ties = build_ties(self.citizen_store["region"], world, self.seed)
+        self.online_ties = self.ties @ (self.citizen_store["channel"] == ONLINE).astype(np.float32)
         for i in range(len(self.citizen_store)):
             Citizen(self, self.citizen_store, i)
 
@@ -142,7 +143,9 @@ class EGovModel(mesa.Model):
         self.agents_by_type[Agency].do("step")
         self.agents_by_type[Region].do("step")
         self._step_kind(Business, business_kind.step_all, self._business_inputs())
-        self._step_kind(Citizen, citizen_kind.step_all, self._citizen_inputs())
+        inputs = self._citizen_inputs()
+        self._step_kind(Citizen, citizen_kind.step_all, inputs)
+        self._count_online_ties(inputs.online_before)
         self._record()
         if self.steps >= self.params.n_steps:
             self.running = False
@@ -159,6 +162,14 @@ class EGovModel(mesa.Model):
             kernel(store, self.params.coefficients, inputs)
         else:
             self.agents_by_type[kind].do("step")
+
+    def _count_online_ties(self, online_before: np.ndarray) -> None:
+        """Keep `online_ties == ties @ online` by adding the ties of those who switched
+        (the tie matrix is symmetric; counts are small integers, exact in float32)."""
+        switch = (self.citizen_store["channel"] == ONLINE).astype(np.float32) - online_before
+        changed = np.flatnonzero(switch)
+        if changed.size:
+            self.online_ties += self.ties[changed].T @ switch[changed]
 
     def _open_books(self) -> None:
         for column in agency_kind.INFLOWS:
@@ -199,6 +210,7 @@ class EGovModel(mesa.Model):
             outage=outage,
             online_before=(self.citizen_store["channel"] == ONLINE).astype(np.float32),
             ties=self.ties,
+            online_ties=self.online_ties,
             draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
             steps_per_year=self.params.steps_per_year,
         )

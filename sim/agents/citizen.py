@@ -49,6 +49,7 @@ class CitizenInputs:
     outage: np.ndarray  # share of the region's citizen services in outage
     online_before: np.ndarray  # float32 0/1 per citizen: channel was online at step start
     ties: sparse.csr_matrix
+    online_ties: np.ndarray  # float32 per citizen: ties whose channel was online (ties @ online_before)
     draws: dict[str, np.ndarray]
     steps_per_year: int
 
@@ -211,8 +212,7 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
     # only citizens who need a service this step choose a channel
     need = np.flatnonzero(x.draws["need"] < per_step(k.service_need, spy))
     at, r = age[need], region[need]
-    online_ties = (x.ties @ x.online_before)[need].astype(np.float64)
-    peers = online_ties / np.maximum(np.diff(x.ties.indptr)[need], 1)
+    peers = x.online_ties[need].astype(np.float64) / np.maximum(np.diff(x.ties.indptr)[need], 1)
     habit = (channel[need] == ONLINE).astype(np.float64)
     q, has_internet = quality[need], internet[need]
     logit = online_logit(k, q, lit[need], peers, trust[need], np.asarray(k.online_age)[at], habit)
