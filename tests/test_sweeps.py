@@ -583,3 +583,23 @@ def test_sweep_api_returns_tidy_tables(smoke_serial, tmp_path):
     assert len(long) == 12 * 4 and set(long["outcome"]) == {o.name for o in result.experiment.outcomes}
     national = result.national()
     assert len(national) == 12 * 14 * 12 and {"run_id", "seed", "citizen_online_share"} <= set(national)
+
+
+def test_documented_experiment_files_validate(tmp_path):
+    """The experiment files shown in README.md and docs/experiments.md are valid."""
+    root = experiments.SHIPPED.parent
+    write(tmp_path, "my_variant.yaml", "extends: kazakhstan_baseline\nname: my_variant\n")
+    for doc in ("README.md", "docs/experiments.md"):
+        text = (root / doc).read_text()
+        blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+        examples = [b for b in blocks if "outcomes:" in b and "scenarios:" in b]
+        assert examples, doc
+        for i, block in enumerate(examples):
+            exp = experiments.load(write(tmp_path, f"example{i}.yaml", block))
+            assert exp.runs, (doc, i)
+
+
+def test_help_on_sweep_commands():
+    for command in ("sweep", "summarize"):
+        result = egov(command, "--help")
+        assert result.returncode == 0 and "Usage" in result.stdout
