@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.cm  # noqa: E402
 import matplotlib.colors  # noqa: E402
+import matplotlib.lines  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
@@ -153,6 +154,21 @@ def decimal_year(frame: pd.DataFrame) -> pd.Series:
     return frame["year"] + (frame["month"] - 1) / 12
 
 
+def band_alpha(n_scenarios: int) -> float:
+    """Fainter bands when many scenarios overlap."""
+    return 0.22 if n_scenarios <= 3 else 0.12
+
+
+def scenario_legend(fig, axes, n_scenarios: int, loc: str = "upper left") -> None:
+    """Scenarios in one legend: inside the first panel for a few, below the figure for many."""
+    if n_scenarios <= 3:
+        axes[0].legend(loc=loc, frameon=False)
+        return
+    handles, labels = axes[0].get_legend_handles_labels()
+    labels = [text.removesuffix(" (median, 5-95%)") for text in labels]
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, n_scenarios), frameon=False)
+
+
 def scenario_colours(scenarios) -> dict[str, str]:
     return {name: OKABE_ITO[i % len(OKABE_ITO)] for i, name in enumerate(scenarios)}
 
@@ -186,11 +202,13 @@ def across_seeds(table: pd.DataFrame, column: str) -> pd.DataFrame:
     )
 
 
-def draw_series(ax, table: pd.DataFrame, column: str, colour: str, name: str, style: str = "-") -> None:
+def draw_series(
+    ax, table: pd.DataFrame, column: str, colour: str, name: str, style: str = "-", alpha: float = 0.2
+) -> None:
     """A line for one run; the median with a shaded 5-95% band for several seeds."""
     stats = across_seeds(table, column)
     if n_seeds(table) > 1:
-        band = ax.fill_between(stats.index, stats["low"], stats["high"], color=colour, alpha=0.2, lw=0)
+        band = ax.fill_between(stats.index, stats["low"], stats["high"], color=colour, alpha=alpha, lw=0)
         band.set_gid("band")
         name = f"{name} (median, 5-95%)"
     ax.plot(stats.index, stats["median"], style, color=colour, lw=2, label=name)
@@ -266,19 +284,27 @@ def adoption_bands_figure(
     for i, (ax, column) in enumerate(zip(axes, columns, strict=False)):
         drawn: list = []
         for name in names:
-            draw_series(ax, of_scenario(runs, name), column, colours[name], str(name or "run"))
+            draw_series(
+                ax,
+                of_scenario(runs, name),
+                column,
+                colours[name],
+                str(name or "run"),
+                alpha=band_alpha(len(names)),
+            )
             mark_stage_entries(ax, entries[name], colours[name], labelled=i < ncols, drawn=drawn)
         ax.set_ylim(0, 1)
-        ax.set_title(label(column), pad=72 if i < ncols else 6)
+        ax.set_title(label(column), pad=90 if i < ncols else 6)
         ax.set_ylabel(f"{unit(column)} (0-1)")
         ax.grid(alpha=0.3)
         if i >= len(columns) - ncols:
             ax.set_xlabel("year")
     for ax in axes[len(columns) :]:
         ax.set_visible(False)
-    axes[0].legend(loc="upper left", frameon=False)
+    scenario_legend(fig, axes, len(names))
     seeds = n_seeds(runs) if "seed" in runs else 1
-    fig.suptitle(title or f"Adoption and channel shares over time ({seeds} seeds per scenario)")
+    band = ": median and 5-95% band across seeds" if seeds > 1 else ""
+    fig.suptitle(title or f"Adoption and channel shares over time ({seeds} seeds per scenario{band})")
     return fig
 
 
@@ -289,8 +315,9 @@ def adoption_bands_figure(
 def comparison_figure(differences: pd.DataFrame, reference: str, title: str | None = None) -> Figure:
     """Dot-and-whisker chart of each scenario's paired difference to the reference, one
     panel per outcome. `differences` has columns scenario, outcome, diff, low, high (the
-    paired confidence interval) and optionally unit, unpaired_low, unpaired_high (drawn
-    as a thin grey whisker behind, so the gain from pairing is visible)."""
+    paired confidence interval) and optionally unit, label (the panel title),
+    unpaired_low, unpaired_high (drawn as a grey bar behind, so the gain from pairing is
+    visible)."""
     outcomes = list(dict.fromkeys(differences["outcome"]))
     scenario_names = list(dict.fromkeys(differences["scenario"]))
     ncols = min(3, len(outcomes))
@@ -321,7 +348,8 @@ def comparison_figure(differences: pd.DataFrame, reference: str, title: str | No
         ax.axvline(0, color="#444444", lw=0.8)
         outcome_unit = rows["unit"].iloc[0] if "unit" in rows and len(rows) else ""
         ax.set_xlabel(f"difference ({outcome_unit})" if outcome_unit else "difference")
-        ax.set_title(str(outcome), fontsize=10)
+        title_ = rows["label"].iloc[0] if "label" in rows and len(rows) else str(outcome)
+        ax.set_title(title_, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     for ax in flat[len(outcomes) :]:
         ax.set_visible(False)
@@ -508,16 +536,15 @@ def disparity_figure(
     names = scenarios_of(national, reference)
     several = len(names) > 1 or n_seeds(national) > 1
     colours = scenario_colours(names)
+    alpha = band_alpha(len(names))
     for name in names:
         table = of_scenario(national, name)
         tag = str(name) if name is not None else "Gini"
-        draw_series(left, table, "online_gini", colours[name] if several else OKABE_ITO[0], tag)
+        draw_series(left, table, "online_gini", colours[name] if several else OKABE_ITO[0], tag, alpha=alpha)
         if several:
-            draw_series(right, table, "online_theil", colours[name], f"{name}: Theil total")
+            draw_series(right, table, "online_theil", colours[name], f"{name}", alpha=alpha)
             stats = across_seeds(table, "online_theil_between")
-            right.plot(
-                stats.index, stats["median"], "--", color=colours[name], lw=1.5, label=f"{name}: between"
-            )
+            right.plot(stats.index, stats["median"], "--", color=colours[name], lw=1.5, label="_between")
     if not several:
         t = decimal_year(national)
         right.stackplot(
@@ -537,8 +564,20 @@ def disparity_figure(
         ax.set_xlabel("year")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper right", frameon=False)
-    fig.suptitle(title or "Regional disparity of online self-service over time (population-weighted)")
+    if several:
+        scenario_legend(fig, [left], len(names), loc="upper right")
+        styles = [
+            matplotlib.lines.Line2D([], [], color="#444444", lw=2, label="Theil T (total)"),
+            matplotlib.lines.Line2D(
+                [], [], color="#444444", lw=1.5, ls="--", label="between urban and rural"
+            ),
+        ]
+        right.legend(handles=styles, loc="upper right", frameon=False)
+    else:
+        for ax in (left, right):
+            ax.legend(loc="upper right", frameon=False)
+    band = "; median and 5-95% band across seeds" if n_seeds(national) > 1 else ""
+    fig.suptitle(title or f"Regional disparity of online self-service over time (population-weighted{band})")
     return fig
 
 

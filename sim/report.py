@@ -484,7 +484,7 @@ def sweep_transition_section(table: pd.DataFrame) -> str:
 def comparison_section(diffs: pd.DataFrame, reference: str) -> str:
     shown = diffs.copy()
     for c in ("diff", "low", "high", "unpaired_low", "unpaired_high"):
-        shown[c] = shown[c].map(lambda v: "–" if pd.isna(v) else f"{v:+.2f}")
+        shown[c] = shown[c].map(lambda v: "–" if pd.isna(v) else f"{v:+.3g}")
     shown["paired 95% CI"] = shown["low"] + " to " + shown["high"]
     shown["unpaired 95% CI"] = shown["unpaired_low"] + " to " + shown["unpaired_high"]
     shown = shown[["scenario", "outcome", "unit", "pairs", "diff", "paired 95% CI", "unpaired 95% CI"]]
@@ -831,6 +831,7 @@ def differences_from_summary(summary: pd.DataFrame, experiment) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame()
     units = sweep_outcome_defs(experiment)
+    captions = {o.name: outcome_caption(o) for o in experiment.outcomes}
     paired = rows[rows["statistic"] == "paired"].set_index(["scenario", "outcome"])
     unpaired = rows[rows["statistic"] == "unpaired"].set_index(["scenario", "outcome"])
     out = []
@@ -841,6 +842,7 @@ def differences_from_summary(summary: pd.DataFrame, experiment) -> pd.DataFrame:
             {
                 "scenario": scenario,
                 "outcome": outcome,
+                "label": captions.get(outcome, outcome).replace(": ", "\n", 1),
                 "unit": unit,
                 "pairs": int(row["n"]),
                 "diff": row["value"] * factor,

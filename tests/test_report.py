@@ -164,7 +164,8 @@ def test_comparison_figure_from_paired_differences(sweep_folder):
     assert (diffs["pairs"] == 3).all()
     fig = plots.comparison_figure(diffs, "kazakhstan_baseline")
     panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in panels] == list(diffs["outcome"])
+    assert [ax.get_title().split("\n")[0] for ax in panels] == list(diffs["outcome"])
+    assert panels[0].get_title() == "online_2027\npeople using e-services themselves, 2027"
     units = dict(zip(diffs["outcome"], diffs["unit"], strict=True))
     assert units["online_2027"] == "percentage points" and units["year_online_30"] == "years"
     for ax in panels:
