@@ -454,10 +454,11 @@ def region_map_figure(
     cells = tile_layout(places)
     ncol = max(c for c, _ in cells.values()) + 1
     nrow = max(r for _, r in cells.values()) + 1
-    fig, ax = plt.subplots(figsize=(1.25 * ncol + 1.8, 1.05 * nrow + 1.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(max(1.25 * ncol, 6.5), 1.05 * nrow + 1.6), layout="constrained")
     share = INDICATORS.get(indicator, ("", "", False))[2]
     # the colour scale spans the regions' range, so the disparity is what shows
     low, high = float(values.min()), float(values.max())
+    decimals = 0 if high - low >= 0.05 else 1
     norm = matplotlib.colors.Normalize(low, high if high > low else low + 1e-9)
     cmap = matplotlib.colormaps["viridis"]
     for region, (c, r) in cells.items():
@@ -469,7 +470,7 @@ def region_map_figure(
         text_colour = ink(colour)
         name = region.replace(" Kazakhstan", " Kaz.").replace(" Region", " Reg.")
         ax.text(c + 0.47, -r + 0.6, name, ha="center", va="center", fontsize=8, color=text_colour)
-        text = f"{value:.0%}" if share else f"{value:.2f}"
+        text = f"{value:.{decimals}%}" if share else f"{value:.3g}"
         ax.text(
             c + 0.47, -r + 0.3, text, ha="center", va="center", fontsize=9, weight="bold", color=text_colour
         )
@@ -477,13 +478,19 @@ def region_map_figure(
     ax.set_ylim(-nrow + 0.9, 1.0)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8)
-    bar.set_label(f"{label(indicator)} ({unit(indicator)})")
-    if share:
-        bar.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    ax.set_title(
-        title or f"{label(indicator).capitalize()} by region, end of {year} (tiles placed by centre)"
+    bar = fig.colorbar(
+        matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap),
+        ax=ax,
+        location="bottom",
+        shrink=0.6,
+        aspect=40,
+        pad=0.02,
     )
+    bar.set_label(f"{label(indicator)} ({unit(indicator)}; colours span the regions' range)")
+    if share:
+        bar.ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=decimals))
+    placed = "tiles placed by regional centre" if len(known) == len(values) else "tiles in region order"
+    ax.set_title(title or f"{label(indicator).capitalize()} by region, end of {year} ({placed})")
     return fig
 
 

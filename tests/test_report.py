@@ -187,7 +187,7 @@ def test_region_map_has_a_tile_per_region(run_tables):
     texts = {t.get_text() for t in ax.texts}
     assert {"Astana", "Almaty", "Shymkent", "Ulytau"} <= texts
     assert "2010" in ax.get_title()
-    assert "people using e-services themselves" in fig.axes[1].get_ylabel()  # colour bar
+    assert "people using e-services themselves" in fig.axes[1].get_xlabel()  # colour bar
 
 
 def test_tile_layout_keeps_geography():
