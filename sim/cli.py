@@ -193,8 +193,4 @@ _register_sweep(app)  # adds `egov sweep` and `egov summarize` (sim/cli_sweep.py
 
 
 def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()
+    app(prog_name="egov")

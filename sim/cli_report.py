@@ -5,7 +5,6 @@ Registered on the `egov` app by importing this module from sim.cli. Heavy import
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,17 +12,6 @@ import typer
 
 from sim import cli
 from sim.cli import fail, out_console
-
-
-def apps() -> list[typer.Typer]:
-    """The `egov` app, twice over when sim.cli runs as `python -m sim.cli`: the script's
-    own module (__main__) is then a second copy of sim.cli with its own app."""
-    found = [cli.app]
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name == "sim.cli" and getattr(main, "app", cli.app) is not cli.app:
-        found.append(main.app)
-    return found
 
 
 def report(
@@ -78,6 +66,5 @@ def compare(
     out_console.print(f"report: {path}", highlight=False)
 
 
-for _app in apps():
-    _app.command()(report)
-    _app.command()(compare)
+cli.app.command()(report)
+cli.app.command()(compare)

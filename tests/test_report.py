@@ -22,7 +22,7 @@ import sim
 from sim import plots, report
 from sim.framework import MODELS
 
-EGOV = [sys.executable, "-m", "sim.cli"]
+EGOV = [sys.executable, "-m", "sim"]
 SCALE = 20000  # ~1,000 citizen agents for all of Kazakhstan
 
 

@@ -15,7 +15,7 @@ import pytest
 import sim
 from sim import scenario as scenarios
 
-EGOV = [sys.executable, "-m", "sim.cli"]
+EGOV = [sys.executable, "-m", "sim"]
 SHIPPED = sorted(scenarios.SHIPPED.glob("*.yaml"))
 
 
