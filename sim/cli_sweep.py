@@ -126,6 +126,11 @@ def sweep_command(
             )
     except SweepRefused as e:
         fail(e.problems, debug, e)
+    except KeyboardInterrupt:
+        err_console.print("interrupted before the first run; nothing to resume")
+        raise typer.Exit(130) from None
+    for note in result.notes:
+        err_console.print(f"note: {note}", highlight=False)
     table = result.summary()
     write_summary(table, result.folder)
     if quiet:

@@ -438,19 +438,28 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
         import logging
 
         if scheduler:
-            client = distributed.Client(scheduler, timeout="30s")
+            try:
+                client = distributed.Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as e:
+                raise SweepRefused([f"cannot reach the Dask scheduler at {scheduler}: {e}"]) from None
             n = len(client.scheduler_info().get("workers", {}))
             description = f"dask (scheduler {scheduler}, {n} workers now)"
             cluster = None
         else:
+            import dask
+
             _single_threaded_numerics()
             n = workers or os.cpu_count() or 1
+            # the statistical profiler samples each task's stack every 10 ms, which costs
+            # long pure-Python tasks like ours dearly; a sweep has no use for it
+            dask.config.set({"distributed.worker.profile.enabled": False})
             cluster = distributed.LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
+                preload=["sim.sweep", "sim.model"],  # imported as the workers start
             )
             client = distributed.Client(cluster)
             description = f"dask (local cluster, {n} worker{'s' * (n > 1)})"
@@ -481,6 +490,7 @@ class SweepResult:
     interrupted: bool = False
     seconds: float = 0.0
     executor: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -594,57 +604,56 @@ def sweep(
     if workers is not None and workers < 1:
         raise ValueError("workers must be at least 1")
     store = SweepStore(Path(out) / exp.name)
-    _check_folder(store, exp, resume)
+    notes = _check_folder(store, exp, resume)
     t0 = time.perf_counter()
-    with store.lock():
-        if store.exists():
-            store.clean_temporary()
-        else:
-            store.create(exp)
-        records = store.records()
-        done = {k for k, r in records.items() if r.get("status") == "done"}
-        pending = [r for r in exp.runs if r.run_id not in done]
-        progress = Progress(total=len(exp.runs), done=len(done))
-        handle = open_executor(executor, workers, scheduler) if pending else None
-        if on_start:
-            on_start(handle.description if handle else "nothing to run", len(pending), len(exp.runs))
-        interrupted = False
-        last_index = time.monotonic()
+    done = {k for k, r in store.records().items() if r.get("status") == "done"} if store.exists() else set()
+    pending = [r for r in exp.runs if r.run_id not in done]
+    # the executor first: an unreachable scheduler is refused before anything is written
+    handle = open_executor(executor, workers, scheduler) if pending else None
+    interrupted = False
+    try:
+        with store.lock():
+            if store.exists():
+                store.clean_temporary()
+            else:
+                store.create(exp)
+            records = store.records()
+            progress = Progress(total=len(exp.runs), done=len(done))
+            if on_start:
+                on_start(handle.description if handle else "nothing to run", len(pending), len(exp.runs))
+            last_index = time.monotonic()
+            by_id = {r.run_id: r for r in exp.runs}
 
-        def store_results(results: list[dict]) -> None:
-            nonlocal last_index
-            for result in results:
-                run = by_id[result["run_id"]]
-                params = exp.points[run.point]
-                if result["status"] == "done":
-                    records[run.run_id] = store.write_run(run, params, result)
-                    progress.done += 1
-                    if run.run_id in failed_now:
-                        failed_now.discard(run.run_id)
-                else:
-                    records[run.run_id] = store.write_failure(run, params, result)
-                    progress.failed += 1
-                    failed_now.add(run.run_id)
-            if time.monotonic() - last_index > 10:
-                store.write_index(store.index(exp, records))
-                last_index = time.monotonic()
-            if on_progress:
-                on_progress(progress)
+            def store_results(results: list[dict]) -> None:
+                nonlocal last_index
+                for result in results:
+                    run = by_id[result["run_id"]]
+                    params = exp.points[run.point]
+                    if result["status"] == "done":
+                        records[run.run_id] = store.write_run(run, params, result)
+                        progress.done += 1
+                    else:
+                        records[run.run_id] = store.write_failure(run, params, result)
+                        progress.failed += 1
+                if time.monotonic() - last_index > 10:
+                    store.write_index(store.index(exp, records))
+                    last_index = time.monotonic()
+                if on_progress:
+                    on_progress(progress)
 
-        by_id = {r.run_id: r for r in exp.runs}
-        failed_now: set[str] = set()
-        try:
-            if handle is not None:
-                tasks = plan_tasks(exp, pending, handle.workers, chunk)
-                _execute(exp, tasks, handle, open_executor, (executor, workers, scheduler), store_results)
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            if handle is not None:
-                with contextlib.suppress(Exception):
-                    handle.close()
-            index = store.index(exp, records)
-            store.write_index(index)
+            try:
+                if handle is not None:
+                    tasks = plan_tasks(exp, pending, handle.workers, chunk)
+                    _execute(exp, tasks, handle, open_executor, (executor, workers, scheduler), store_results)
+            except KeyboardInterrupt:
+                interrupted = True
+            finally:
+                index = store.index(exp, records)
+                store.write_index(index)
+    finally:
+        if handle is not None:
+            with contextlib.suppress(Exception):
+                handle.close()
     return SweepResult(
         store.folder,
         exp,
@@ -653,12 +662,15 @@ def sweep(
         interrupted=interrupted,
         seconds=time.perf_counter() - t0,
         executor=handle.description if handle else "",
+        notes=notes,
     )
 
 
-def _check_folder(store: SweepStore, exp: Experiment, resume: bool) -> None:
+def _check_folder(store: SweepStore, exp: Experiment, resume: bool) -> list[str]:
+    """Refuse a folder that holds another experiment, or this one without --resume;
+    return notes for the user (e.g. the code changed since the first runs)."""
     if not store.exists():
-        return
+        return []
     try:
         recorded = store.read_experiment()
     except (OSError, ValueError) as e:
@@ -682,6 +694,17 @@ def _check_folder(store: SweepStore, exp: Experiment, resume: bool) -> None:
                 "another --out (or delete the folder to start again)"
             ]
         )
+    import sim
+
+    notes = []
+    before = recorded.get("versions", {}).get("sim"), recorded.get("git_commit")
+    now = sim.__version__, git_commit()
+    if before != now:
+        notes.append(
+            f"the runs already in {store.folder} were made with sim {before[0]} (commit "
+            f"{(before[1] or '?')[:10]}); this code is sim {now[0]} (commit {(now[1] or '?')[:10]})"
+        )
+    return notes
 
 
 def _changed_fields(old: dict, new: dict) -> list[str]:
