@@ -407,6 +407,16 @@ class ExecutorHandle:
     max_in_flight: int | None = None  # tasks submitted ahead; None: all at once
 
 
+# Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which also switches off
+# glibc's dynamic mmap threshold: every array above 128 kB (a column of ~20,000 agents)
+# is then mapped and unmapped at each use, and a run takes twice as long. The statistical
+# profiler, which samples the running task's stack every 10 ms, is of no use to a sweep.
+DASK_WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
+
+
 def open_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> ExecutorHandle:
     """A concurrent.futures.Executor: serial, local processes, or Dask."""
     if kind == "serial":
@@ -450,9 +460,7 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
 
             _single_threaded_numerics()
             n = workers or os.cpu_count() or 1
-            # the statistical profiler samples each task's stack every 10 ms, which costs
-            # long pure-Python tasks like ours dearly; a sweep has no use for it
-            dask.config.set({"distributed.worker.profile.enabled": False})
+            dask.config.set(DASK_WORKER_CONFIG)
             cluster = distributed.LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,

@@ -25,8 +25,7 @@ from sim import experiment as experiments
 from sim.sweep import open_results, read_dataset
 from sim.sweep import sweep as run_sweep
 
-# `python -m sim` where the package has a __main__ (the egov command), else the CLI module
-EGOV = [sys.executable, "-m", "sim" if (Path(sim.__file__).parent / "__main__.py").exists() else "sim.cli"]
+EGOV = [sys.executable, "-m", "sim"]
 SMOKE = experiments.SHIPPED / "smoke.yaml"
 VARYING = ("wall_seconds", "worker")  # differ between two executions of the same run
 
