@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks import BENCHMARKS
-from benchmarks.harness import ROOT, git_state, machine
+from benchmarks.harness import ROOT, git_state, load_average, machine
 from benchmarks.suite import BENCHMARKS as RUNNERS
 from benchmarks.suite import FULL, QUICK, goals
 
@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "machine": machine(),
         "git": git_state(),
+        "load_average_start": load_average(),
         "benchmarks": {},
     }
     m = report["machine"]
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         result["elapsed_s"] = time.perf_counter() - t0
         report["benchmarks"][name] = result
     report["elapsed_s"] = time.perf_counter() - started
+    report["load_average_end"] = load_average()
     report["goals"] = goals(report["benchmarks"], cfg, args.quick)
 
     for name, result in report["benchmarks"].items():

@@ -113,6 +113,14 @@ def machine() -> dict:
     }
 
 
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages: other work on the machine skews timings."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def git_state() -> dict:
     """Commit of the working tree and whether sim/ had uncommitted changes."""
 

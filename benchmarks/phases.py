@@ -19,7 +19,7 @@ from time import perf_counter
 # Report rows: (label, raw timers it sums).
 GROUPS = (
     ("citizen kernel (step_all)", ("citizen_kernel",)),
-    ("citizen network influence (ties @ online)", ("citizen_network",)),
+    ("citizen network influence (online ties)", ("citizen_network",)),
     ("citizen random draws (rng.uniforms)", ("citizen_draws",)),
     ("citizen inputs, other", ("citizen_inputs",)),
     ("business kernel + inputs + draws", ("business_kernel", "business_inputs", "business_draws")),
@@ -77,9 +77,9 @@ class PhaseTimer:
 
 
 class TimedTies:
-    """Stands in for the citizens' tie matrix so `ties @ online_before` (network
-    influence, computed inside the citizen kernel) is timed as its own phase; every
-    other attribute (indptr, indices) passes through."""
+    """Stands in for the citizens' tie matrix so a `ties @ online_before` product made
+    inside the citizen kernel (network influence, before a9aa574) is timed as its own
+    phase; every other attribute (indptr, indices) passes through."""
 
     def __init__(self, ties, timer: PhaseTimer) -> None:
         self._ties = ties
@@ -137,6 +137,8 @@ def instrument(timer: PhaseTimer):
     patch(metrics, "region_indicators", region_phase)
     patch(metrics, "national_indicators", "record_national")
     patch(rng, "uniforms", draws_phase)
+    if "_count_online_ties" in EGovModel.__dict__:  # incremental online-tie counts (a9aa574)
+        patch(EGovModel, "_count_online_ties", "citizen_network")
 
     citizen_inputs = EGovModel.__dict__["_citizen_inputs"]
 
@@ -149,7 +151,8 @@ def instrument(timer: PhaseTimer):
     EGovModel._citizen_inputs = timer.wrap("citizen_inputs", citizen_inputs_with_timed_ties)
 
     for name in BUILD_GROUPS:
-        patch(model_module, name, "build:" + name)
+        if hasattr(model_module, name):  # a stage sim.model no longer calls stays at 0
+            patch(model_module, name, "build:" + name)
     try:
         yield timer
     finally:

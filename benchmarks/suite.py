@@ -173,8 +173,8 @@ def cost_growth(cfg: Config, repeats: int, progress: Progress) -> dict:
         )
     )
     return {
-        "description": f"Baseline from 2005, {cfg.growth_steps} steps after building "
-        "(building not timed), each repeat in a fresh process.",
+        "description": f"Baseline from 2005, {cfg.growth_steps} steps timed after building and "
+        "one untimed warm-up step, each repeat in a fresh process.",
         "settings": {"targets": list(cfg.growth_citizens), "steps": cfg.growth_steps, "repeats": repeats},
         "rows": rows,
         "per_citizen_ratio_of_medians": ratio_of_medians(per_citizen[large], per_citizen[small]),
