@@ -211,6 +211,7 @@ class EGovModel(mesa.Model):
             online_before=(self.citizen_store["channel"] == ONLINE).astype(np.float32),
             ties=self.ties,
             online_ties=self.online_ties,
+            region_sizes=self.citizen_blocks.counts,
             draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
             steps_per_year=self.params.steps_per_year,
         )

@@ -33,6 +33,16 @@ def test_engines_give_identical_tables(busy_params, seed):
         np.testing.assert_array_equal(values, model_a.citizen_store[column], err_msg=column)
 
 
+def test_engines_agree_with_quarterly_steps(busy_params):
+    """Monthly probabilities are converted to the step length the same way in both."""
+    quarterly = busy_params.model_copy(update={"steps_per_year": 4})
+    _, nat_v, reg_v = tables(quarterly, 2, "vectorized")
+    _, nat_a, reg_a = tables(quarterly, 2, "agent")
+    assert len(nat_v) == 4 * 6 and nat_v["c2g_participation"].max() > 0
+    pd.testing.assert_frame_equal(nat_v, nat_a, check_exact=True)
+    pd.testing.assert_frame_equal(reg_v, reg_a, check_exact=True)
+
+
 def test_same_seed_same_tables_different_seed_differs(busy_params):
     _, nat1, reg1 = tables(busy_params, 7)
     _, nat2, reg2 = tables(busy_params, 7)

@@ -50,6 +50,7 @@ class CitizenInputs:
     online_before: np.ndarray  # float32 0/1 per citizen: channel was online at step start
     ties: sparse.csr_matrix
     online_ties: np.ndarray  # float32 per citizen: ties whose channel was online (ties @ online_before)
+    region_sizes: np.ndarray  # citizens per region (they are stored region by region)
     draws: dict[str, np.ndarray]
     steps_per_year: int
 
@@ -179,7 +180,8 @@ class Citizen(ColumnAgent):
 
         participated = bool(
             internet
-            and x.draws["participation"][i] < participation_probability(k, trust, lit, x.engagement[r])
+            and x.draws["participation"][i]
+            < per_step(participation_probability(k, trust, lit, x.engagement[r]), spy)
         )
         if participated:
             new_trust = new_trust + k.responsiveness_trust * (x.responsiveness[r] - 0.5)
@@ -202,11 +204,15 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
         store["trust"],
         store["channel"],
     )
-    age_factor = np.asarray(k.literacy_age_factor)[age]
-    quality = x.quality[region]
 
-    new_lit = new_literacy(k, lit, internet, x.literacy_dose[region], age_factor, spy)
-    coverage = np.where(urban, x.coverage_urban[region], x.coverage_rural[region])
+    def spread(by_region):  # region values to citizens, stored region by region
+        return np.repeat(by_region, x.region_sizes)
+
+    age_factor = np.asarray(k.literacy_age_factor)[age]
+    quality = spread(x.quality)
+
+    new_lit = new_literacy(k, lit, internet, spread(x.literacy_dose), age_factor, spy)
+    coverage = np.where(urban, spread(x.coverage_urban), spread(x.coverage_rural))
     got_access = internet | (x.draws["access"] < access_probability(k, coverage, lit, spy))
 
     # only citizens who need a service this step choose a channel
@@ -232,14 +238,14 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
     new_trust[need] = np.where(failing, trust_needing - k.trust_failure_loss, trust_needing)
     failed[need] = failing
 
-    participated = internet & (
-        x.draws["participation"] < participation_probability(k, trust, lit, x.engagement[region])
-    )
-    new_trust = np.where(
-        participated,
-        new_trust + k.responsiveness_trust * (x.responsiveness[region] - 0.5),
-        new_trust,
-    )
+    # only connected citizens where an engagement channel exists can take part
+    engagement = spread(x.engagement)
+    able = np.flatnonzero(internet & (engagement > 0))
+    p_take_part = per_step(participation_probability(k, trust[able], lit[able], engagement[able]), spy)
+    participated = np.zeros(len(channel), bool)
+    participated[able] = x.draws["participation"][able] < p_take_part
+    took_part = np.flatnonzero(participated)
+    new_trust[took_part] += k.responsiveness_trust * (spread(x.responsiveness)[took_part] - 0.5)
 
     store["digital_literacy"] = new_lit
     store["internet"] = got_access
