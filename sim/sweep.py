@@ -461,6 +461,9 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
             _single_threaded_numerics()
             n = workers or os.cpu_count() or 1
             dask.config.set(DASK_WORKER_CONFIG)
+            # workers forked from a server that has imported the model start in a blink
+            multiprocessing.get_context("forkserver").set_forkserver_preload(["sim.sweep", "sim.model"])
+            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
             cluster = distributed.LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,

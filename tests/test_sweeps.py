@@ -354,6 +354,17 @@ def test_same_results_with_two_dask_workers(smoke_serial, tmp_path):
     assert_same_results(smoke_serial, result.folder)
 
 
+def test_same_results_on_an_existing_dask_cluster(smoke_serial, tmp_path):
+    """--scheduler ADDRESS: the sweep runs on a cluster it did not start (as on HPC)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = run_sweep(SMOKE, tmp_path, executor="dask", scheduler=cluster.scheduler_address)
+        assert result.ok and cluster.scheduler_address in result.executor
+    assert_same_results(smoke_serial, result.folder)
+
+
 def test_sweep_killed_part_way_resumes_to_the_same_dataset(smoke_serial, tmp_path):
     env = {**os.environ, "EGOV_WRITE_DELAY": "0.3"}  # testing aid: widen each write
     out = tmp_path / "out"
