@@ -460,18 +460,18 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
 
             _single_threaded_numerics()
             n = workers or os.cpu_count() or 1
-            dask.config.set(DASK_WORKER_CONFIG)
             # workers forked from a server that has imported the model start in a blink
             multiprocessing.get_context("forkserver").set_forkserver_preload(["sim.sweep", "sim.model"])
-            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-            cluster = distributed.LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-                preload=["sim.sweep", "sim.model"],  # imported as the workers start
-            )
+            local = {**DASK_WORKER_CONFIG, "distributed.worker.multiprocessing-method": "forkserver"}
+            with dask.config.set(local):  # for this cluster only, not the caller's others
+                cluster = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    preload=["sim.sweep", "sim.model"],  # imported as the workers start
+                )
             client = distributed.Client(cluster)
             description = f"dask (local cluster, {n} worker{'s' * (n > 1)})"
         ex = client.get_executor(pure=False)
