@@ -132,6 +132,7 @@ def measure(experiment, executor: str, workers: int, root: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)
@@ -225,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "command": "python -m benchmarks.sweep_throughput "
         + " ".join(sys.argv[1:] if argv is None else argv),
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started": started_at,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": m,
         "git": git_state(),
         "load_average_before": load_before,
