@@ -614,3 +614,22 @@ def test_help_on_sweep_commands():
     for command in ("sweep", "summarize"):
         result = egov(command, "--help")
         assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_sweep_throughput_benchmark_runs(tmp_path):
+    """`python -m benchmarks.sweep_throughput --quick` runs end to end (no timing asserted)."""
+    out = tmp_path / "sweep.json"
+    root = Path(sim.__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.sweep_throughput", "--quick", "--out", str(out)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert {"process/1", "process/2", "serial/1"} <= set(report["results"])
+    for row in report["results"].values():
+        assert row["runs_per_minute"] > 0 and row["samples"]
+    assert set(report["parallel_efficiency_2_workers"]) >= {"process"}
