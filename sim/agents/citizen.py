@@ -238,12 +238,16 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
     new_trust[need] = np.where(failing, trust_needing - k.trust_failure_loss, trust_needing)
     failed[need] = failing
 
-    # only connected citizens where an engagement channel exists can take part
-    engagement = spread(x.engagement)
-    able = np.flatnonzero(internet & (engagement > 0))
-    p_take_part = per_step(participation_probability(k, trust[able], lit[able], engagement[able]), spy)
+    # Participation is rare: evaluate it only for connected citizens whose draw falls under
+    # their region's upper bound (trust = literacy = 1; the coefficients are >= 0), then
+    # exactly, as the rule does. The bound only skips citizens who cannot take part.
+    u = x.draws["participation"]
+    bound = per_step(participation_probability(k, 1.0, 1.0, x.engagement), spy)
+    maybe = np.flatnonzero(internet & (u < spread(bound) * (1.0 + 1e-9)))
+    e = x.engagement[region[maybe]]
+    p_take_part = per_step(participation_probability(k, trust[maybe], lit[maybe], e), spy)
     participated = np.zeros(len(channel), bool)
-    participated[able] = x.draws["participation"][able] < p_take_part
+    participated[maybe] = u[maybe] < p_take_part
     took_part = np.flatnonzero(participated)
     new_trust[took_part] += k.responsiveness_trust * (spread(x.responsiveness)[took_part] - 0.5)
 
