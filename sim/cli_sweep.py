@@ -244,20 +244,18 @@ def print_summary(table: pd.DataFrame, exp: Experiment, runs: pd.DataFrame) -> N
     if not dist.empty:
         pooled = exp.design.kind in SAMPLED
         grid = not pooled and len(exp.points) > 1
-        t = Table(
-            title=f"{exp.name}: outcomes across seeds{' and design points' * pooled}; "
-            f"difference to {exp.reference} with 95% bootstrap CIs, paired by seed and unpaired",
-            title_justify="left",
-        )
+        compare = len(exp.scenarios) > 1
+        title = f"{exp.name}: outcomes across seeds{' and design points' * pooled}"
+        if compare:
+            title += f"; difference to {exp.reference} with 95% bootstrap CIs, paired by seed and unpaired"
+        t = Table(title=title, title_justify="left")
         for col, justify in (
             ("scenario", "left"),
             *((("point", "left"),) if grid else ()),
             ("outcome", "left"),
             ("median", "right"),
             ("5%-95%", "right"),
-            ("difference", "right"),
-            ("paired CI", "right"),
-            ("unpaired CI", "right"),
+            *((("difference", "right"), ("paired CI", "right"), ("unpaired CI", "right")) if compare else ()),
         ):
             t.add_column(col, justify=justify)
         groups = list(dist.groupby(["outcome", "point", "scenario"], sort=False, dropna=False))
@@ -286,7 +284,7 @@ def print_summary(table: pd.DataFrame, exp: Experiment, runs: pd.DataFrame) -> N
                 outcome,
                 _fmt(r["value"]),
                 f"{_fmt(r['low'])} - {_fmt(r['high'])}",
-                *cells,
+                *(cells if compare else []),
                 end_section=i + 1 < len(groups) and groups[i + 1][0][0] != outcome,
             )
         out_console.print(t)
