@@ -103,7 +103,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def measure(experiment, executor: str, workers: int, root: Path) -> dict:
-    from sim.sweep import sweep
+    from sim.sweeps import sweep
 
     folder = Path(tempfile.mkdtemp(dir=root))
     started = {}

@@ -21,8 +21,8 @@ _EXPORTS = {
     "PolicySpec": "sim.params",
     "Thresholds": "sim.params",
     "WorldSpec": "sim.params",
-    "evaluate": "sim.sweep",
-    "sweep": "sim.sweep",
+    "evaluate": "sim.sweeps",
+    "sweep": "sim.sweeps",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -73,7 +73,7 @@ def sweep_command(
     """Run every scenario of an EXPERIMENT across its seeds and design points, storing each
     finished run as it comes; exit status 1 if some runs failed."""
     from sim.experiment import ExperimentError, load
-    from sim.sweep import SweepRefused, sweep
+    from sim.sweeps import SweepRefused, sweep
 
     try:
         exp = load(experiment)
@@ -168,7 +168,7 @@ def summarize_command(
     intervals, and Sobol' or Morris indices for sensitivity designs. Writes
     summary.csv and summary.parquet into FOLDER."""
     from sim.experiment import ExperimentError
-    from sim.sweep import open_results
+    from sim.sweeps import open_results
 
     try:
         result = open_results(folder)

@@ -800,7 +800,7 @@ def sweep_outcomes(result) -> pd.DataFrame:
 def open_sweep(folder: Path):
     """sim.sweep's results of a sweep folder (experiment, runs index, national tables)."""
     from sim.experiment import ExperimentError
-    from sim.sweep import open_results
+    from sim.sweeps import open_results
 
     try:
         return open_results(folder)

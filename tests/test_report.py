@@ -53,7 +53,7 @@ def write_experiment(folder: Path, name: str, body: str) -> Path:
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory) -> Path:
     """Two scenarios x 3 seeds, paired by seed."""
-    from sim.sweep import sweep
+    from sim.sweeps import sweep
 
     root = tmp_path_factory.mktemp("sweep")
     experiment = write_experiment(
@@ -78,7 +78,7 @@ def sweep_folder(tmp_path_factory) -> Path:
 
 
 def sensitivity_folder(root: Path, kind: str, samples: int) -> Path:
-    from sim.sweep import sweep
+    from sim.sweeps import sweep
 
     experiment = write_experiment(
         root,
@@ -110,7 +110,7 @@ def morris_folder(tmp_path_factory) -> Path:
 
 
 def sweep_national(folder: Path) -> pd.DataFrame:
-    from sim.sweep import read_dataset
+    from sim.sweeps import read_dataset
 
     return read_dataset(folder)
 

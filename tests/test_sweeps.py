@@ -22,8 +22,8 @@ import pytest
 
 import sim
 from sim import experiment as experiments
-from sim.sweep import open_results, read_dataset
-from sim.sweep import sweep as run_sweep
+from sim.sweeps import open_results, read_dataset
+from sim.sweeps import sweep as run_sweep
 
 EGOV = [sys.executable, "-m", "sim"]
 SMOKE = experiments.SHIPPED / "smoke.yaml"

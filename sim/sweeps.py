@@ -30,11 +30,9 @@ import multiprocessing
 import os
 import platform
 import socket
-import sys
 import threading
 import time
 import traceback
-import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -426,7 +424,7 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
         n = workers or os.cpu_count() or 1
         _single_threaded_numerics()
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweep", "sim.model"])
+        ctx.set_forkserver_preload(["sim.sweeps", "sim.model"])
         ex = cf.ProcessPoolExecutor(
             max_workers=n, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)
         )
@@ -461,7 +459,7 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
             _single_threaded_numerics()
             n = workers or os.cpu_count() or 1
             # workers forked from a server that has imported the model start in a blink
-            multiprocessing.get_context("forkserver").set_forkserver_preload(["sim.sweep", "sim.model"])
+            multiprocessing.get_context("forkserver").set_forkserver_preload(["sim.sweeps", "sim.model"])
             local = {**DASK_WORKER_CONFIG, "distributed.worker.multiprocessing-method": "forkserver"}
             with dask.config.set(local):  # for this cluster only, not the caller's others
                 cluster = distributed.LocalCluster(
@@ -470,7 +468,7 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
-                    preload=["sim.sweep", "sim.model"],  # imported as the workers start
+                    preload=["sim.sweeps", "sim.model"],  # imported as the workers start
                 )
             client = distributed.Client(cluster)
             description = f"dask (local cluster, {n} worker{'s' * (n > 1)})"
@@ -799,13 +797,3 @@ def _execute(
             handle.executor, handle.close = new.executor, new.close
         submit_more()
 
-
-class _CallableModule(types.ModuleType):
-    """`sim.sweep` is both this module and the function `sweep`: importing the module
-    makes it the package attribute `sim.sweep`, so the module itself forwards calls."""
-
-    def __call__(self, *args, **kwargs) -> SweepResult:
-        return sweep(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
