@@ -14,11 +14,11 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sim import scenario as scenarios
+from sim.cli_common import BadInput, err_console, fail, out_console
 from sim.params import Params
 
 app = typer.Typer(
@@ -27,29 +27,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out_console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
 
 
 class EngineChoice(StrEnum):
     vectorized = "vectorized"
     agent = "agent"
-
-
-class BadInput(Exception):
-    """Input the user can fix: reported without traceback, exit status 2."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-def fail(problems: list[str], debug: bool, error: BaseException | None = None) -> None:
-    if debug and error is not None:
-        raise error
-    for line in problems:
-        err_console.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def with_overrides(params: Params, source: str, **changes) -> Params:

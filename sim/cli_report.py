@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from sim import cli
-from sim.cli import fail, out_console
+from sim.cli_common import fail, out_console
 
 
 def report(

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,29 +19,18 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from sim.cli_common import err_console, fail, out_console
+
 if TYPE_CHECKING:  # heavy modules are imported by the commands, not by `egov --help`
     import pandas as pd
 
     from sim.experiment import Experiment
-
-out_console = Console(soft_wrap=True)
-if not out_console.is_terminal:  # files and pipes get whole tables, not 80 columns
-    out_console = Console(soft_wrap=True, width=160)
-err_console = Console(stderr=True)
 
 
 class ExecutorChoice(StrEnum):
     process = "process"
     dask = "dask"
     serial = "serial"
-
-
-def fail(problems: list[str], debug: bool, error: BaseException | None = None) -> None:
-    if debug and error is not None:
-        raise error
-    for line in problems:
-        err_console.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def sweep_command(

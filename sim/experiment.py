@@ -46,6 +46,9 @@ from sim.scenario import (
 from sim.scenario import (
     load as load_scenario,
 )
+from sim.scenario import (
+    shipped as shipped_files,
+)
 
 SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
 Path_ = tuple[str | int, ...]
@@ -453,14 +456,8 @@ def find_experiment(name: str) -> Path | None:
 
 
 def shipped() -> list[tuple[str, str]]:
-    out = []
-    for p in sorted(SHIPPED.glob("*.yaml")):
-        try:
-            desc = (read_source(p).data.get("description") or "").strip()
-        except ScenarioError:
-            desc = "(invalid file)"
-        out.append((p.stem, desc))
-    return out
+    """(name, description) of every shipped experiment."""
+    return shipped_files(SHIPPED)
 
 
 def load(path: str | Path) -> Experiment:

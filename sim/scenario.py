@@ -432,10 +432,10 @@ def from_manifest(path: str | Path) -> tuple[Scenario, str]:
         raise ScenarioError([f"{path}: not a usable run manifest: {e}"]) from None
 
 
-def shipped() -> list[tuple[str, str]]:
-    """(name, description) of every shipped scenario."""
+def shipped(folder: Path = SHIPPED) -> list[tuple[str, str]]:
+    """(name, description) of every shipped scenario (or of the YAML files in `folder`)."""
     out = []
-    for p in sorted(SHIPPED.glob("*.yaml")):
+    for p in sorted(folder.glob("*.yaml")):
         try:
             desc = (read_source(p).data.get("description") or "").strip()
         except ScenarioError:
