@@ -131,6 +131,7 @@ def sweep_command(
             f"{result.executed} run now in {result.seconds:.1f} s)",
             highlight=False,
         )
+        out_console.print(f"next:    egov report {result.folder}", highlight=False)
     failures = result.failures
     if result.interrupted:
         err_console.print(

@@ -389,6 +389,7 @@ def test_sweep_killed_part_way_resumes_to_the_same_dataset(smoke_serial, tmp_pat
     resumed = egov("sweep", SMOKE, "--out", out, "--resume", "--workers", "2")
     assert resumed.returncode == 0, resumed.stderr
     assert f"{12 - len(finished)} of 12 runs to do" in resumed.stderr
+    assert f"next:    egov report {out / 'smoke'}" in resumed.stdout
     assert not list((out / "smoke").rglob("*.tmp")), "temporary files are cleaned up"
     assert_same_results(smoke_serial, out / "smoke")
     data = read_dataset(out / "smoke")
