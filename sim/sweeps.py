@@ -796,4 +796,3 @@ def _execute(
             new = reopen(*reopen_args)
             handle.executor, handle.close = new.executor, new.close
         submit_more()
-
