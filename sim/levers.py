@@ -197,10 +197,20 @@ class Event:
             model.schedule_event(self.finish, at=first + length + 0.5)
 
     def begin(self) -> None:
-        raise NotImplementedError
+        self.model.active_events.append(self)
 
     def finish(self) -> None:
-        raise NotImplementedError
+        self.model.active_events.remove(self)
+
+    # What an active event does; the model combines overlapping events (strictest wins).
+    def paper_open(self) -> float:
+        return 1.0
+
+    def centres_open(self) -> float:
+        return 1.0
+
+    def incident_multiplier(self) -> float:
+        return 1.0
 
 
 @register
@@ -210,13 +220,11 @@ class DemandShock(Event):
 
     name = "demand_shock"
 
-    def begin(self) -> None:
-        self.model.paper_open = 1.0 - self.spec.intensity
-        self.model.centres_open = 1.0 - 0.5 * self.spec.intensity
+    def paper_open(self) -> float:
+        return 1.0 - self.spec.intensity
 
-    def finish(self) -> None:
-        self.model.paper_open = 1.0
-        self.model.centres_open = 1.0
+    def centres_open(self) -> float:
+        return 1.0 - 0.5 * self.spec.intensity
 
 
 @register
@@ -225,8 +233,5 @@ class CyberWave(Event):
 
     name = "cyber_wave"
 
-    def begin(self) -> None:
-        self.model.incident_multiplier = self.spec.intensity
-
-    def finish(self) -> None:
-        self.model.incident_multiplier = 1.0
+    def incident_multiplier(self) -> float:
+        return self.spec.intensity

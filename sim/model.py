@@ -112,7 +112,7 @@ class EGovModel(mesa.Model):
         self.firms_by_region = self.business_blocks.sums(b["weight"])
 
         self.levers = [LEVERS[spec.lever](spec) for spec in self.params.policies]
-        self.paper_open, self.centres_open, self.incident_multiplier = 1.0, 1.0, 1.0
+        self.active_events: list = []
         self.events = [EVENTS[spec.kind](spec, self) for spec in self.params.events]
         self.budget_spent = 0.0
         self.spent_by_region = np.zeros(self.n_regions)
@@ -130,6 +130,21 @@ class EGovModel(mesa.Model):
     def month(self) -> int:
         spy = self.params.steps_per_year
         return (max(self.steps - 1, 0) % spy) * 12 // spy + 1
+
+    # --- events in force ----------------------------------------------------------
+    @property
+    def paper_open(self) -> float:
+        """Share of paper transactions possible: the strictest active demand shock."""
+        return min((e.paper_open() for e in self.active_events), default=1.0)
+
+    @property
+    def centres_open(self) -> float:
+        return min((e.centres_open() for e in self.active_events), default=1.0)
+
+    @property
+    def incident_multiplier(self) -> float:
+        """Multiplier of the cyber-incident rate: the strongest active wave."""
+        return max((e.incident_multiplier() for e in self.active_events), default=1.0)
 
     # --- the step -------------------------------------------------------------------
     def step(self) -> None:

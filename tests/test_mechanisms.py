@@ -203,3 +203,22 @@ def test_policy_stops_but_adoption_does_not_reverse():
     nat = sim.EGovModel(params, seed=9).run().national_frame()
     end_of_push = nat.loc[nat["year"] == 2018, "citizen_online_share"].iloc[-1]
     assert nat["citizen_online_share"].iloc[-1] >= 0.9 * end_of_push
+
+
+def test_overlapping_events_combine_and_end_separately():
+    shocks = [
+        EventSpec(kind="demand_shock", year=2020, month=3, months=2, intensity=0.9),
+        EventSpec(kind="demand_shock", year=2020, month=4, months=3, intensity=0.5),
+        EventSpec(kind="cyber_wave", year=2020, month=1, months=12, intensity=3.0),
+    ]
+    params = sim.Params(start_year=2020, end_year=2020, world=small_world(), events=shocks)
+    model = sim.EGovModel(params, seed=1)
+    paper, waves = [], []
+    while model.running:
+        model.step()
+        paper.append(model.paper_open)
+        waves.append(model.incident_multiplier)
+    # Jan-Feb open; Mar-Apr the stricter shock; May-Jun the second one alone; then open
+    assert paper == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    assert waves == [3.0] * 12
+    assert [e.name for e in model.active_events] == ["cyber_wave"]  # runs past the end
