@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import dataclasses
 import fcntl
 import json
 import math
@@ -260,13 +261,7 @@ class SweepStore:
         return {p.stem for p in self.runs_dir.glob("*.parquet") if not p.name.startswith(".")}
 
     def write_run(self, run: Run, params: dict, result: dict) -> dict:
-        ids = {
-            "run_id": run.run_id,
-            "scenario": run.scenario,
-            "point": run.point,
-            "replication": run.replication,
-            "seed": run.seed,
-        }
+        ids = dataclasses.asdict(run)
         frame = result["frame"]
         frame = pd.concat([pd.DataFrame(ids, index=frame.index), frame], axis=1)
         record = {
@@ -288,11 +283,7 @@ class SweepStore:
 
     def write_failure(self, run: Run, params: dict, result: dict) -> dict:
         record = {
-            "run_id": run.run_id,
-            "scenario": run.scenario,
-            "point": run.point,
-            "replication": run.replication,
-            "seed": run.seed,
+            **dataclasses.asdict(run),
             "params": params,
             "status": "failed",
             "error": result.get("error", "failed"),
