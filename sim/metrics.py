@@ -137,7 +137,7 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     out["mean_service_maturity"] = both @ services.maturity
     out["mean_effective_quality"] = both @ quality
     levels = [both @ (services.maturity >= lvl) for lvl in (1, 2, 3)]
-    out["g2g"] = both @ m.service_links()
+    out["g2g"] = both @ services.mean_link(a["interop"])
     out["openness"] = as_seen_by_regions(serving, a)["openness"]
     strengths = framework.model_strengths(
         out["g2g"],
@@ -166,8 +166,6 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     out["hci"] = out["mean_literacy"]
     out["egdi"] = (out["osi"] + out["tii"] + out["hci"]) / 3.0
     out["budget_spent"] = m.spent_by_region.copy()
-    out["_b2g_share"] = b2g_share
-    out["_maturity_levels"] = np.array(levels)
     return out
 
 
@@ -185,7 +183,7 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
     out["mean_service_maturity"] = float(services.maturity.mean())
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
     out["mean_effective_quality"] = float(quality.mean())
-    out["g2g"] = float(m.service_links().mean())
+    out["g2g"] = float(services.mean_link(a["interop"]).mean())
     answered = responsiveness(a["capacity"], a["engagement"])
     out["openness"] = float(
         framework.openness_index(a["open_data"].mean(), a["engagement"].mean(), answered.mean())

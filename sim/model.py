@@ -275,14 +275,6 @@ class EGovModel(mesa.Model):
             self._lagging[key] = mask
         return self._lagging[key]
 
-    def service_links(self) -> np.ndarray:
-        """Per service, the mean linkage (owner x partner interoperability) over its data
-        dependencies; 1 for services that need no one else's data."""
-        s, interop = self.services, self.agency_store["interop"]
-        link = interop[s.owner][:, None] * interop[None, :]
-        n = s.depends.sum(axis=1)
-        return np.where(n > 0, (link * s.depends).sum(axis=1) / np.maximum(n, 1), 1.0)
-
     # --- outputs --------------------------------------------------------------------
     def _record(self) -> None:
         reg = metrics.region_indicators(self)
@@ -298,8 +290,7 @@ class EGovModel(mesa.Model):
         """One row per step and region."""
         frames = []
         for row, reg in zip(self._national, self._regional, strict=True):
-            data = {k: v for k, v in reg.items() if not k.startswith("_")}
-            frame = pd.DataFrame(data)
+            frame = pd.DataFrame(reg)
             frame.insert(0, "region", self.region_names)
             frame.insert(0, "month", row["month"])
             frame.insert(0, "year", row["year"])
@@ -316,7 +307,7 @@ class EGovModel(mesa.Model):
         th = self.params.thresholds
         rows = []
         for nat, reg in zip(self._national, self._regional, strict=True):
-            if nat["month"] != 12 and nat["step"] != self.steps:
+            if nat["step"] % self.params.steps_per_year and nat["step"] != self.steps:
                 continue
             places = [*self.region_names, "National"]
             stage = np.append(reg["egov_stage"], nat["egov_stage"])

@@ -44,6 +44,13 @@ class ServiceCatalogue:
         per_dependency = np.where(self.depends, 1.0 - penalty * (1.0 - link), 1.0)
         return per_dependency.prod(axis=1)
 
+    def mean_link(self, interop: np.ndarray) -> np.ndarray:
+        """Per service, the mean linkage (owner x partner interoperability) over its data
+        dependencies; 1 for services that need no one else's data (the G2G strength)."""
+        link = interop[self.owner][:, None] * interop[None, :]
+        n = self.depends.sum(axis=1)
+        return np.where(n > 0, (link * self.depends).sum(axis=1) / np.maximum(n, 1), 1.0)
+
     def effective_quality(self, interop, outage, penalty) -> np.ndarray:
         """Maturity (as a share of level 4) x linkage, zero while the owner is down."""
         return self.maturity / 4.0 * self.linkage(interop, penalty) * ~outage[self.owner]

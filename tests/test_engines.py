@@ -96,3 +96,13 @@ def test_engine_and_seed_are_checked():
         sim.EGovModel(seed=1, engine="turbo")
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         sim.EGovModel(seed=-3)
+
+
+def test_profile_has_one_row_per_place_and_year_whatever_the_step_length(busy_params):
+    for steps_per_year in (12, 4):
+        params = busy_params.model_copy(update={"steps_per_year": steps_per_year})
+        model = sim.EGovModel(params, seed=1).run()
+        profile = model.profile_frame()
+        years = range(params.start_year, params.end_year + 1)
+        assert sorted(set(profile["year"])) == list(years)
+        assert len(profile) == len(years) * (model.n_regions + 1)
