@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.columns import ColumnAgent, State
+from sim.formulas import closer
 from sim.framework import agency_stage, openness_index
 
 INFLOWS = (
@@ -46,11 +47,6 @@ def as_seen_by_regions(serving: np.ndarray, store) -> dict[str, np.ndarray]:
     view["responsiveness"] = serving @ responsiveness(store["capacity"], store["engagement"])
     view["openness"] = openness_index(view["open_data"], view["engagement"], view["responsiveness"])
     return view
-
-
-def closer(value: float, rate: float) -> float:
-    """Close a share `rate` (capped at 1) of the gap between value and 1."""
-    return value + (1.0 - value) * min(1.0, rate)
 
 
 class Agency(ColumnAgent):

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.citizen import failure_probability, logistic, per_step
 from sim.columns import ColumnAgent, State
+from sim.formulas import failure_probability, logistic, per_step
 from sim.params import Coefficients
 
 SIZES = ("micro", "small", "medium", "large")

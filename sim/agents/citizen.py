@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.columns import ColumnAgent, State
+from sim.formulas import clip01, failure_probability, logistic, per_step
 from sim.params import Coefficients
 
 PAPER, ASSISTED, ONLINE = 0, 1, 2
@@ -55,16 +56,7 @@ class CitizenInputs:
     steps_per_year: int
 
 
-# --- the shared formulas --------------------------------------------------------------
-
-
-def logistic(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def per_step(p_month, spy):
-    """A monthly probability for a step of 12/spy months (unchanged for monthly steps)."""
-    return p_month if spy == 12 else 1.0 - (1.0 - p_month) ** (12.0 / spy)
+# --- the citizen's formulas -----------------------------------------------------------
 
 
 def new_literacy(k: Coefficients, lit, internet, dose, age_factor, spy):
@@ -98,10 +90,6 @@ def channel_thresholds(p_online, internet, centre, paper_open):
     return online, assisted, assisted + (1.0 - p_online) * (1.0 - centre) * paper_open
 
 
-def failure_probability(k: Coefficients, quality, outage):
-    return k.failure_rate * (1.0 - quality) + outage * k.outage_failure
-
-
 def trust_after_service(k: Coefficients, trust, quality, responsiveness, spy):
     anchor = 0.6 * quality + 0.4 * responsiveness
     return trust + (anchor - trust) * np.minimum(k.trust_adjustment / spy, 1.0)
@@ -115,10 +103,6 @@ def participation_probability(k: Coefficients, trust, lit, engagement):
         + k.participation_engagement * engagement
     )
     return engagement * logistic(logit)  # per month
-
-
-def clip01(x):
-    return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
 class Citizen(ColumnAgent):
