@@ -24,6 +24,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,7 +51,7 @@ from sim.scenario import (
     shipped as shipped_files,
 )
 
-SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
+SHIPPED = Path(str(resources.files("sim") / "data" / "experiments"))  # package data, also ./experiments
 Path_ = tuple[str | int, ...]
 DESIGNS = ("none", "grid", "lhs", "sobol", "sobol_sa", "morris_sa")
 SAMPLED = ("lhs", "sobol", "sobol_sa", "morris_sa")

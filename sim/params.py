@@ -9,8 +9,12 @@ silently ignored value.
 
 from __future__ import annotations
 
+import copy
+from functools import cache
+from importlib import resources
 from typing import Annotated, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.levers import EVENTS, LEVERS, audience_levers, budget_levers
@@ -593,16 +597,23 @@ class EventSpec(Strict):
         return self
 
 
-def _default_policies() -> list[PolicySpec]:
-    from sim.history import kazakhstan_policies
+# Kazakhstan's policy timeline since 2005 is the default of `Params`. It is written once,
+# in the shipped baseline scenario file; the model reads that file's `policies` and
+# `events` here (parsed with the safe loader, once per process).
+BASELINE = resources.files("sim") / "data" / "scenarios" / "kazakhstan_baseline.yaml"
 
-    return kazakhstan_policies()
+
+@cache
+def _baseline() -> dict:
+    return yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+
+
+def _default_policies() -> list[PolicySpec]:
+    return [PolicySpec.model_validate(copy.deepcopy(p)) for p in _baseline()["policies"]]
 
 
 def _default_events() -> list[EventSpec]:
-    from sim.history import kazakhstan_events
-
-    return kazakhstan_events()
+    return [EventSpec.model_validate(copy.deepcopy(e)) for e in _baseline()["events"]]
 
 
 class Params(Strict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sim.levers import LEVERS
 from sim.params import Params, PolicySpec, Strict
 
-SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED = Path(str(resources.files("sim") / "data" / "scenarios"))  # package data, also ./scenarios
 Path_ = tuple[str | int, ...]
 
 
