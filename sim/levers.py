@@ -8,13 +8,62 @@ That keeps every effect in one place and lets rival levers be compared at equal 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sim.model import EGovModel
-    from sim.params import EventSpec, PolicySpec
+# --- what levers and events need of their spec and of the model -------------------------
+# Interfaces, not imports: params (PolicySpec, EventSpec) validates lever names against
+# the registry below, and the model builds levers, so this module sits beneath both.
+
+
+class PolicyLike(Protocol):
+    """A lever's spec (sim.params.PolicySpec)."""
+
+    budget_share: float
+    intensity: float
+    audience: str
+    target: Any
+
+    def active(self, year: int) -> bool: ...
+
+
+class EventLike(Protocol):
+    """An event's spec (sim.params.EventSpec)."""
+
+    year: int
+    month: int
+    months: int
+    intensity: float
+
+
+class RunSettings(Protocol):
+    budget: float
+    start_year: int
+    steps_per_year: int
+
+    @property
+    def n_steps(self) -> int: ...
+
+
+class Host(Protocol):
+    """The model as levers and events see it (the Mesa model class satisfies it)."""
+
+    params: RunSettings
+    year: int
+    agency_store: Any
+    region_store: Any
+    active_events: list
+
+    def target_agencies(self, target: Any) -> np.ndarray: ...
+
+    def target_regions(self, target: Any) -> np.ndarray: ...
+
+    def schedule_event(self, function: Callable, *, at: float) -> Any: ...
+
+
+# --- the registry ------------------------------------------------------------------------
 
 LEVERS: dict[str, type[Lever]] = {}
 EVENTS: dict[str, type[Event]] = {}
@@ -47,10 +96,10 @@ class Lever:
     inflow: ClassVar[str]
     direction: ClassVar[str]  # the indicator it is meant to raise (documented, tested)
 
-    def __init__(self, spec: PolicySpec):
+    def __init__(self, spec: PolicyLike):
         self.spec = spec
 
-    def spend(self, model: EGovModel) -> float:
+    def spend(self, model: Host) -> float:
         """Distribute this step's spend; returns the amount spent [bn KZT]."""
         if not self.spec.active(model.year):
             return 0.0
@@ -170,7 +219,7 @@ class Mandate(Lever):
     acts_on = "mandate"
     direction = "eservice_share"
 
-    def spend(self, model: EGovModel) -> float:
+    def spend(self, model: Host) -> float:
         if self.spec.active(model.year):
             mask = model.target_regions(self.spec.target)
             column = model.region_store[f"mandate_{self.spec.audience}"]
@@ -183,7 +232,7 @@ class Event:
 
     name: ClassVar[str]
 
-    def __init__(self, spec: EventSpec, model: EGovModel):
+    def __init__(self, spec: EventLike, model: Host):
         self.spec = spec
         self.model = model
         first = (spec.year - model.params.start_year) * model.params.steps_per_year + (

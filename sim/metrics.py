@@ -5,7 +5,7 @@ through the same code.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -13,9 +13,8 @@ from sim import framework
 from sim.agents.agency import as_seen_by_regions, responsiveness
 from sim.agents.citizen import ASSISTED, ONLINE, PAPER
 from sim.framework import MODELS
-
-if TYPE_CHECKING:
-    from sim.model import EGovModel
+from sim.params import Params
+from sim.services import ServiceCatalogue
 
 # Indicators averaged over people (citizen-weighted) when the nation is formed from regions.
 PEOPLE_WEIGHTED = (
@@ -53,6 +52,29 @@ class Blocks:
 
     def means(self, values: np.ndarray) -> np.ndarray:
         return self.sums(values) / np.maximum(self.counts, 1)
+
+
+class ModelState(Protocol):
+    """What the indicators read of the model (the Mesa model class satisfies it): its
+    stores and the groupings built with the world. An interface, so the model imports
+    this module and not the other way round."""
+
+    params: Params
+    n_regions: int
+    services: ServiceCatalogue
+    region_store: Any
+    agency_store: Any
+    citizen_store: Any
+    business_store: Any
+    agencies_serving: np.ndarray
+    citizen_blocks: Blocks
+    citizen_cells: Blocks
+    business_blocks: Blocks
+    people_by_region: np.ndarray
+    people_by_cell: np.ndarray
+    firms_by_region: np.ndarray
+    budget_spent: float
+    spent_by_region: np.ndarray
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -101,7 +123,7 @@ def disparity(region_values, region_weights, cell_values, cell_weights, cell_urb
     }
 
 
-def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
+def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     """Every per-region indicator at the current step, as arrays over regions."""
     R = m.n_regions
     c, b, a, rs = m.citizen_store, m.business_store, m.agency_store, m.region_store
@@ -169,7 +191,7 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     return out
 
 
-def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, float]:
+def national_indicators(m: ModelState, reg: dict[str, np.ndarray]) -> dict[str, float]:
     """The nation from its regions (people-weighted) and from all agencies and services."""
     k, th = m.params.coefficients, m.params.thresholds
     a, services = m.agency_store, m.services
