@@ -95,11 +95,11 @@ class TimedTies:
 @contextlib.contextmanager
 def instrument(timer: PhaseTimer):
     """Patch the step's phases (and the build's stages) with `timer`'s wrappers."""
-    import sim.model as model_module
-    from sim import levers, metrics, rng
-    from sim.agents.agency import Agency
-    from sim.agents.citizen import Citizen
-    from sim.agents.region import Region
+    import sim.model.egov_model as model_module
+    from sim.model import indicators, levers, rng
+    from sim.model.agents.agency import Agency
+    from sim.model.agents.citizen import Citizen
+    from sim.model.agents.region import Region
 
     EGovModel = model_module.EGovModel
     saved: list[tuple[object, str, object]] = []
@@ -134,8 +134,8 @@ def instrument(timer: PhaseTimer):
     patch(EGovModel, "_business_inputs", "business_inputs")
     patch(EGovModel, "_step_kind", kernel_phase)
     patch(EGovModel, "_record", "record_other")
-    patch(metrics, "region_indicators", region_phase)
-    patch(metrics, "national_indicators", "record_national")
+    patch(indicators, "region_indicators", region_phase)
+    patch(indicators, "national_indicators", "record_national")
     patch(rng, "uniforms", draws_phase)
     if "_count_online_ties" in EGovModel.__dict__:  # incremental online-tie counts (a9aa574)
         patch(EGovModel, "_count_online_ties", "citizen_network")
@@ -151,7 +151,7 @@ def instrument(timer: PhaseTimer):
     EGovModel._citizen_inputs = timer.wrap("citizen_inputs", citizen_inputs_with_timed_ties)
 
     for name in BUILD_GROUPS:
-        if hasattr(model_module, name):  # a stage sim.model no longer calls stays at 0
+        if hasattr(model_module, name):  # a stage sim.model.egov_model no longer calls stays at 0
             patch(model_module, name, "build:" + name)
     try:
         yield timer

@@ -27,7 +27,7 @@ def task(fn):
 def population() -> float:
     """People in the default (Kazakhstan) world, to turn a citizen count into a scale."""
     import sim
-    from sim.world import regions_frame
+    from sim.model.world import regions_frame
 
     return float(regions_frame(sim.WorldSpec()).population.sum())
 
@@ -47,7 +47,7 @@ def make_params(n_citizens: int, start_year: int | None = None, end_year: int | 
 def build(params, seed: int, engine: str = "vectorized"):
     # imported before the clock starts: `sim` exports lazily, and the first access to
     # sim.EGovModel would otherwise charge the import of Mesa and pandas to the build
-    from sim.model import EGovModel
+    from sim.model.egov_model import EGovModel
 
     gc.collect()
     start = perf_counter()

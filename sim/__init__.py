@@ -10,17 +10,17 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Agency": "sim.agents",
-    "Business": "sim.agents",
-    "Citizen": "sim.agents",
-    "Region": "sim.agents",
-    "EGovModel": "sim.model",
-    "Coefficients": "sim.params",
-    "EventSpec": "sim.params",
-    "Params": "sim.params",
-    "PolicySpec": "sim.params",
-    "Thresholds": "sim.params",
-    "WorldSpec": "sim.params",
+    "Agency": "sim.model.agents",
+    "Business": "sim.model.agents",
+    "Citizen": "sim.model.agents",
+    "Region": "sim.model.agents",
+    "EGovModel": "sim.model.egov_model",
+    "Coefficients": "sim.model.params",
+    "EventSpec": "sim.model.params",
+    "Params": "sim.model.params",
+    "PolicySpec": "sim.model.params",
+    "Thresholds": "sim.model.params",
+    "WorldSpec": "sim.model.params",
     "evaluate": "sim.sweeps",
     "sweep": "sim.sweeps",
 }

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from sim import scenario as scenarios
 from sim.cli_common import BadInput, err_console, fail, out_console
-from sim.params import Params
+from sim.model.params import Params
 
 app = typer.Typer(
     help="Agent-based simulation of e-government adoption (Kazakhstan, 2005 onward).",
@@ -83,7 +83,7 @@ def run(
         params = with_overrides(spec.params, scenario, end_year=end_year, scale=scale)
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
-    from sim.model import EGovModel  # heavy imports only for commands that run the model
+    from sim.model.egov_model import EGovModel  # heavy imports only for commands that run the model
     from sim.results import new_run_dir, write_run
 
     run_seed = spec.seed if seed is None else seed

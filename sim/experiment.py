@@ -10,7 +10,7 @@ every replication) so that a sweep never meets an invalid value half-way.
 
 Common random numbers: replication k of every scenario and every design point runs with
 the same seed, derived from the experiment's root seed with numpy's SeedSequence. Runs with
-the same seed share their population and every draw (sim.rng), so differences between
+the same seed share their population and every draw (sim.model.rng), so differences between
 scenarios are computed pair by pair.
 """
 
@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.params import Params, Strict
+from sim.model.params import Params, Strict
 from sim.scenario import (
     SHIPPED as SHIPPED_SCENARIOS,
 )
@@ -406,8 +406,8 @@ def _untuple(data):
 @cache
 def national_columns() -> tuple[str, ...]:
     """The columns of the national table, read off a one-step run of a tiny world."""
-    from sim.model import EGovModel
-    from sim.params import WorldSpec
+    from sim.model.egov_model import EGovModel
+    from sim.model.params import WorldSpec
 
     params = Params(
         start_year=2005,

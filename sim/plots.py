@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.framework import EGOV_STAGES  # noqa: E402
+from sim.model.framework import EGOV_STAGES  # noqa: E402
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = {
@@ -428,7 +428,7 @@ def least_cost_assignment(cost: np.ndarray) -> list[int]:
 
 
 def region_coordinates() -> pd.DataFrame:
-    from sim.world_data import kazakhstan_regions
+    from sim.model.world_data import kazakhstan_regions
 
     return kazakhstan_regions()
 
@@ -598,7 +598,7 @@ def profile_figure(profile: pd.DataFrame, year: int | None = None, title: str | 
     interaction model (G2G, G2B, G2C narrow; B2G, C2G broad) and its openness. Cells of
     models active ahead of the stage the narrow sequence expects are outlined in
     vermillion and marked with a triangle."""
-    from sim.framework import MODELS, OPENNESS_LEVELS
+    from sim.model.framework import MODELS, OPENNESS_LEVELS
 
     year = int(profile["year"].max()) if year is None else year
     at = profile[profile["year"] == year].copy()
@@ -684,7 +684,7 @@ def agency_stages_figure(
     """Government agencies by digitalization stage (1 Automation, 2 Digitalization,
     3 Digital transformation) over time, stacked; one panel per scenario (mean across
     seeds)."""
-    from sim.framework import AGENCY_STAGES
+    from sim.model.framework import AGENCY_STAGES
 
     names = scenarios_of(national, reference)
     fig, axes = plt.subplots(

@@ -897,7 +897,7 @@ def sweep_provenance(record: dict, runs: pd.DataFrame, folder: Path) -> str:
 
 def rerun(params, seed: int) -> Run:
     """One run in memory, as a Run (for the regional figures of a sweep)."""
-    from sim.model import EGovModel
+    from sim.model.egov_model import EGovModel
 
     model = EGovModel(params, seed=seed).run()
     manifest = {"scenario": params.model_dump(mode="json"), "seed": seed}

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.model import EGovModel
+from sim.model.egov_model import EGovModel
 from sim.plots import adoption_figure
 
 TABLES = ("national", "regions", "profile")

@@ -17,8 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from sim.levers import LEVERS
-from sim.params import Params, PolicySpec, Strict
+from sim.model.levers import LEVERS
+from sim.model.params import Params, PolicySpec, Strict
 
 SHIPPED = Path(str(resources.files("sim") / "data" / "scenarios"))  # package data, also ./scenarios
 Path_ = tuple[str | int, ...]

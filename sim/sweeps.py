@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 
 from sim.experiment import Experiment, ExperimentError, Outcome, Run
 from sim.experiment import load as load_experiment
-from sim.params import Params
+from sim.model.params import Params
 from sim.results import atomic_write, git_commit
 
 EXECUTORS = ("process", "dask", "serial")
@@ -78,7 +78,7 @@ def simulate(
     params: Params, seed: int, engine: str = "vectorized", faults: dict[str, str] | None = None
 ) -> pd.DataFrame:
     """Run the model and return its national table."""
-    from sim.model import EGovModel
+    from sim.model.egov_model import EGovModel
 
     if faults:
         _injected_fault(faults, params.name, seed)
@@ -415,7 +415,7 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
         n = workers or os.cpu_count() or 1
         _single_threaded_numerics()
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweeps", "sim.model"])
+        ctx.set_forkserver_preload(["sim.sweeps", "sim.model.egov_model"])
         ex = cf.ProcessPoolExecutor(
             max_workers=n, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)
         )
@@ -450,7 +450,9 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
             _single_threaded_numerics()
             n = workers or os.cpu_count() or 1
             # workers forked from a server that has imported the model start in a blink
-            multiprocessing.get_context("forkserver").set_forkserver_preload(["sim.sweeps", "sim.model"])
+            multiprocessing.get_context("forkserver").set_forkserver_preload(
+                ["sim.sweeps", "sim.model.egov_model"]
+            )
             local = {**DASK_WORKER_CONFIG, "distributed.worker.multiprocessing-method": "forkserver"}
             with dask.config.set(local):  # for this cluster only, not the caller's others
                 cluster = distributed.LocalCluster(
@@ -459,7 +461,7 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
-                    preload=["sim.sweeps", "sim.model"],  # imported as the workers start
+                    preload=["sim.sweeps", "sim.model.egov_model"],  # imported as the workers start
                 )
             client = distributed.Client(cluster)
             description = f"dask (local cluster, {n} worker{'s' * (n > 1)})"
@@ -545,7 +547,7 @@ def open_results(folder: str | Path) -> SweepResult:
 
 def estimate_run_seconds(params: Params) -> float:
     """A rough cost of one run on one core, to group short runs into tasks."""
-    from sim.world import regions_frame
+    from sim.model.world import regions_frame
 
     citizens = float(regions_frame(params.world)["population"].sum()) / params.world.scale
     return params.n_steps * (1.5e-3 + 1.3e-7 * citizens)

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.framework import EGOV_STAGES, MODELS
+from sim.model.framework import EGOV_STAGES, MODELS
 
 STAGES = tuple(s for s in EGOV_STAGES if s > 0)
 ONLINE_LEVELS = (0.25, 0.5, 0.75)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from sim.params import EventSpec, PolicySpec
+from sim.model.params import EventSpec, PolicySpec
 
 
 def small_world(**world) -> sim.WorldSpec:

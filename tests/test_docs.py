@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sim.levers import EVENTS, LEVERS
-from sim.params import Coefficients, Thresholds
+from sim.model.levers import EVENTS, LEVERS
+from sim.model.params import Coefficients, Thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.agents.citizen import ONLINE
-from sim.params import PolicySpec
+from sim.model.agents.citizen import ONLINE
+from sim.model.params import PolicySpec
 
 
 def tables(params, seed, engine="vectorized"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import framework
-from sim.params import Thresholds
+from sim.model import framework
+from sim.model.params import Thresholds
 
 TH = Thresholds()
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.levers import LEVERS
-from sim.params import EventSpec, PolicySpec
+from sim.model.levers import LEVERS
+from sim.model.params import EventSpec, PolicySpec
 from tests.conftest import busy_events, busy_policies, small_world
 
 SHARES = [

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 import sim
-from sim.params import PolicySpec
+from sim.model.params import PolicySpec
 
 
 def test_out_of_range_names_parameter_and_range():

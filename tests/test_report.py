@@ -20,7 +20,7 @@ import pytest
 
 import sim
 from sim import plots, report
-from sim.framework import MODELS
+from sim.model.framework import MODELS
 
 EGOV = [sys.executable, "-m", "sim"]
 SCALE = 20000  # ~1,000 citizen agents for all of Kazakhstan
@@ -191,7 +191,7 @@ def test_region_map_has_a_tile_per_region(run_tables):
 
 
 def test_tile_layout_keeps_geography():
-    from sim.world_data import kazakhstan_regions
+    from sim.model.world_data import kazakhstan_regions
 
     cells = plots.tile_layout(kazakhstan_regions())
     assert (
@@ -204,7 +204,7 @@ def test_tile_layout_keeps_geography():
 def test_tile_assignment_matches_the_optimum_on_kazakhstan():
     from scipy.optimize import linear_sum_assignment
 
-    from sim.world_data import kazakhstan_regions
+    from sim.model.world_data import kazakhstan_regions
 
     captured = {}
     real = plots.least_cost_assignment

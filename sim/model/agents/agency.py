@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.columns import ColumnAgent, State
-from sim.formulas import closer
-from sim.framework import agency_stage, openness_index
+from sim.model.columns import ColumnAgent, State
+from sim.model.formulas import closer
+from sim.model.framework import agency_stage, openness_index
 
 INFLOWS = (
     "invest_interop",

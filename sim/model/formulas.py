@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.params import Coefficients
+    from sim.model.params import Coefficients
 
 
 def logistic(x):

@@ -17,8 +17,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.levers import EVENTS, LEVERS, audience_levers, budget_levers
-from sim.world_data import agency_names, kazakhstan_region_names, synthetic_region_names
+from sim.model.levers import EVENTS, LEVERS, audience_levers, budget_levers
+from sim.model.world_data import agency_names, kazakhstan_region_names, synthetic_region_names
 
 INDICATORS_FOR_TARGETING = (
     "internet_use_share",

@@ -15,7 +15,7 @@ when its platform and interoperability qualify, whether or not it ever met stage
 staff-capacity condition. E-government stages 1-4 are cumulative (a region is
 transactional only if it is also interactive), but interaction models are classified on
 their own, so a model can be active ahead of the stage the narrow sequence expects: that
-is flagged, not prevented. All thresholds live in `sim.params.Thresholds`.
+is flagged, not prevented. All thresholds live in `sim.model.params.Thresholds`.
 """
 
 from __future__ import annotations

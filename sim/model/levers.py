@@ -19,7 +19,7 @@ import numpy as np
 
 
 class PolicyLike(Protocol):
-    """A lever's spec (sim.params.PolicySpec)."""
+    """A lever's spec (sim.model.params.PolicySpec)."""
 
     budget_share: float
     intensity: float
@@ -30,7 +30,7 @@ class PolicyLike(Protocol):
 
 
 class EventLike(Protocol):
-    """An event's spec (sim.params.EventSpec)."""
+    """An event's spec (sim.model.params.EventSpec)."""
 
     year: int
     month: int

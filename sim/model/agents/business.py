@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.columns import ColumnAgent, State
-from sim.formulas import failure_probability, logistic, per_step
-from sim.params import Coefficients
+from sim.model.columns import ColumnAgent, State
+from sim.model.formulas import failure_probability, logistic, per_step
+from sim.model.params import Coefficients
 
 SIZES = ("micro", "small", "medium", "large")
 DECISIONS = ("adoption", "drop", "b2g")

@@ -9,19 +9,19 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import metrics, rng
-from sim.agents import agency as agency_kind
-from sim.agents import business as business_kind
-from sim.agents import citizen as citizen_kind
-from sim.agents import region as region_kind
-from sim.agents.agency import Agency, as_seen_by_regions
-from sim.agents.business import Business, BusinessInputs
-from sim.agents.citizen import ONLINE, Citizen, CitizenInputs
-from sim.agents.region import Region
-from sim.framework import MODELS, profile
-from sim.levers import EVENTS, LEVERS
-from sim.params import Params, Target
-from sim.world import (
+from sim.model import indicators, rng
+from sim.model.agents import agency as agency_kind
+from sim.model.agents import business as business_kind
+from sim.model.agents import citizen as citizen_kind
+from sim.model.agents import region as region_kind
+from sim.model.agents.agency import Agency, as_seen_by_regions
+from sim.model.agents.business import Business, BusinessInputs
+from sim.model.agents.citizen import ONLINE, Citizen, CitizenInputs
+from sim.model.agents.region import Region
+from sim.model.framework import MODELS, profile
+from sim.model.levers import EVENTS, LEVERS
+from sim.model.params import Params, Target
+from sim.model.world import (
     agents_per_region,
     build_businesses,
     build_citizens,
@@ -101,12 +101,12 @@ class EGovModel(mesa.Model):
             Business(self, self.business_store, i)
 
         c, b = self.citizen_store, self.business_store
-        self.citizen_blocks = metrics.Blocks(c["region"], self.n_regions)
+        self.citizen_blocks = indicators.Blocks(c["region"], self.n_regions)
         # region x urban/rural cells, urban first within each region block
-        self.citizen_cells = metrics.Blocks(
+        self.citizen_cells = indicators.Blocks(
             c["region"].astype(np.int64) * 2 + ~c["urban"], 2 * self.n_regions
         )
-        self.business_blocks = metrics.Blocks(b["region"], self.n_regions)
+        self.business_blocks = indicators.Blocks(b["region"], self.n_regions)
         self.people_by_region = self.citizen_blocks.sums(c["weight"])
         self.people_by_cell = self.citizen_cells.sums(c["weight"])
         self.firms_by_region = self.business_blocks.sums(b["weight"])
@@ -269,7 +269,7 @@ class EGovModel(mesa.Model):
         """The `count` lowest regions by an indicator, ranked every January."""
         key = (indicator, count, self.year)
         if key not in self._lagging:
-            values = metrics.region_indicators(self)[indicator]
+            values = indicators.region_indicators(self)[indicator]
             mask = np.zeros(self.n_regions, dtype=bool)
             mask[np.argsort(values, kind="stable")[:count]] = True
             self._lagging[key] = mask
@@ -277,8 +277,8 @@ class EGovModel(mesa.Model):
 
     # --- outputs --------------------------------------------------------------------
     def _record(self) -> None:
-        reg = metrics.region_indicators(self)
-        nat = metrics.national_indicators(self, reg)
+        reg = indicators.region_indicators(self)
+        nat = indicators.national_indicators(self, reg)
         self._regional.append(reg)
         self._national.append({"step": self.steps, "year": self.year, "month": self.month, **nat})
 

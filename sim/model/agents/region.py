@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.columns import ColumnAgent, State
+from sim.model.columns import ColumnAgent, State
 
 INFLOWS = ("invest_broadband", "invest_psc", "invest_literacy")
 

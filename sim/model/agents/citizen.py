@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from sim.columns import ColumnAgent, State
-from sim.formulas import clip01, failure_probability, logistic, per_step
-from sim.params import Coefficients
+from sim.model.columns import ColumnAgent, State
+from sim.model.formulas import clip01, failure_probability, logistic, per_step
+from sim.model.params import Coefficients
 
 PAPER, ASSISTED, ONLINE = 0, 1, 2
 CHANNELS = ("paper", "assisted", "online")

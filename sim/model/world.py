@@ -1,7 +1,7 @@
 """Building the world: regions, agencies and their data-exchange network, the service
 catalogue, citizens with their social ties, and businesses.
 
-Building draws only from its own named streams (sim.rng), so two runs with the same seed
+Building draws only from its own named streams (sim.model.rng), so two runs with the same seed
 and world share every agent, whatever their policies.
 """
 
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sim import rng
-from sim.params import WorldSpec
-from sim.services import NATIONAL, ServiceCatalogue
-from sim.world_data import (
+from sim.model import rng
+from sim.model.params import WorldSpec
+from sim.model.services import NATIONAL, ServiceCatalogue
+from sim.model.world_data import (
     CENTRAL_AGENCIES,
     LOCAL,
     SERVICES,

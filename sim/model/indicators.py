@@ -9,12 +9,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from sim import framework
-from sim.agents.agency import as_seen_by_regions, responsiveness
-from sim.agents.citizen import ASSISTED, ONLINE, PAPER
-from sim.framework import MODELS
-from sim.params import Params
-from sim.services import ServiceCatalogue
+from sim.model import framework
+from sim.model.agents.agency import as_seen_by_regions, responsiveness
+from sim.model.agents.citizen import ASSISTED, ONLINE, PAPER
+from sim.model.framework import MODELS
+from sim.model.params import Params
+from sim.model.services import ServiceCatalogue
 
 # Indicators averaged over people (citizen-weighted) when the nation is formed from regions.
 PEOPLE_WEIGHTED = (
