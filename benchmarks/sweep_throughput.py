@@ -103,7 +103,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def measure(experiment, executor: str, workers: int, root: Path) -> dict:
-    from sim.sweeps import sweep
+    from sim.experiments.sweeps import sweep
 
     folder = Path(tempfile.mkdtemp(dir=root))
     started = {}
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)
-    from sim.experiment import load
+    from sim.experiments.experiment import load
 
     root = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
     path = root / "sweep_throughput.yaml"

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim import scenario as scenarios
 from sim.cli_common import BadInput, err_console, fail, out_console
+from sim.experiments import scenario as scenarios
 from sim.model.params import Params
 
 app = typer.Typer(
@@ -83,8 +83,10 @@ def run(
         params = with_overrides(spec.params, scenario, end_year=end_year, scale=scale)
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
-    from sim.model.egov_model import EGovModel  # heavy imports only for commands that run the model
-    from sim.results import new_run_dir, write_run
+    # heavy imports only for commands that run the model
+    from sim.experiments.results import new_run_dir, write_run
+    from sim.model.egov_model import EGovModel
+    from sim.plots import adoption_figure
 
     run_seed = spec.seed if seed is None else seed
     run_engine = engine.value if engine else (recorded_engine or "vectorized")
@@ -106,7 +108,7 @@ def run(
             model.step()
             progress.update(task, advance=1, year=str(model.year))
     folder = new_run_dir(out, params.name, run_seed, run_engine)
-    write_run(model, folder, started, time.perf_counter() - t0, spec.chain)
+    write_run(model, folder, started, time.perf_counter() - t0, spec.chain, figure=adoption_figure)
     if not quiet:
         print_summary(model, folder, time.perf_counter() - t0)
     else:

@@ -24,7 +24,7 @@ from sim.cli_common import err_console, fail, out_console
 if TYPE_CHECKING:  # heavy modules are imported by the commands, not by `egov --help`
     import pandas as pd
 
-    from sim.experiment import Experiment
+    from sim.experiments.experiment import Experiment
 
 
 class ExecutorChoice(StrEnum):
@@ -60,8 +60,8 @@ def sweep_command(
 ) -> None:
     """Run every scenario of an EXPERIMENT across its seeds and design points, storing each
     finished run as it comes; exit status 1 if some runs failed."""
-    from sim.experiment import ExperimentError, load
-    from sim.sweeps import SweepRefused, sweep
+    from sim.experiments.experiment import ExperimentError, SweepRefused, load
+    from sim.experiments.sweeps import sweep
 
     try:
         exp = load(experiment)
@@ -156,8 +156,8 @@ def summarize_command(
     across seeds, differences to the reference with paired and unpaired bootstrap
     intervals, and Sobol' or Morris indices for sensitivity designs. Writes
     summary.csv and summary.parquet into FOLDER."""
-    from sim.experiment import ExperimentError
-    from sim.sweeps import open_results
+    from sim.experiments.experiment import ExperimentError
+    from sim.experiments.sweeps import open_results
 
     try:
         result = open_results(folder)
@@ -173,7 +173,7 @@ def summarize_command(
 
 
 def write_summary(table: pd.DataFrame, folder: Path) -> list[Path]:
-    from sim.results import atomic_write
+    from sim.experiments.results import atomic_write
 
     csv, parquet = folder / "summary.csv", folder / "summary.parquet"
     atomic_write(csv, lambda p: table.to_csv(p, index=False))
@@ -226,7 +226,7 @@ def print_summary(table: pd.DataFrame, exp: Experiment, runs: pd.DataFrame) -> N
     import numpy as np
     import pandas as pd
 
-    from sim.experiment import SAMPLED
+    from sim.experiments.experiment import SAMPLED
 
     dist = table[table["section"] == "distribution"]
     diff = table[table["section"] == "difference"]
@@ -297,7 +297,7 @@ def print_summary(table: pd.DataFrame, exp: Experiment, runs: pd.DataFrame) -> N
                     cells.append(_fmt(r["value"]) + ("" if np.isnan(half) else f" ± {_fmt(half)}"))
                 t.add_row(param, *cells)
             out_console.print(t)
-    from sim.summary import incomplete_sensitivity
+    from sim.experiments.summary import incomplete_sensitivity
 
     missing = incomplete_sensitivity(exp, runs)
     if missing:

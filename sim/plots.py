@@ -1,7 +1,7 @@
 """Figures from result tables. Each function takes tidy tables and returns a Figure, so
 notebooks and the command line draw the same pictures.
 
-Tables are the ones a run writes (`national`, `regions`, `profile`, see sim.results), and
+Tables are the ones a run writes (`national`, `regions`, `profile`, see sim.experiments.results), and
 for sweeps the same national table stacked over runs with `scenario` and `seed` columns
 (one row per run and step). Time-series figures accept either: a single run draws lines,
 several seeds of a scenario draw the median across seeds with a 5-95% band.

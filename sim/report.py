@@ -298,7 +298,7 @@ class Report:
 
 def atomic_bytes(path: Path, data: bytes) -> None:
     """Write under a temporary name, then rename: no half-written file under `path`
-    (as sim.results does for run folders)."""
+    (as sim.experiments.results does for run folders)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(data)
@@ -799,8 +799,8 @@ def sweep_outcomes(result) -> pd.DataFrame:
 
 def open_sweep(folder: Path):
     """sim.sweep's results of a sweep folder (experiment, runs index, national tables)."""
-    from sim.experiment import ExperimentError
-    from sim.sweeps import open_results
+    from sim.experiments.experiment import ExperimentError
+    from sim.experiments.sweeps import open_results
 
     try:
         return open_results(folder)
@@ -809,9 +809,9 @@ def open_sweep(folder: Path):
 
 
 def sweep_summary(result) -> pd.DataFrame:
-    """`egov summarize`'s table (sim.summary): distributions, paired and unpaired
+    """`egov summarize`'s table (sim.experiments.summary): distributions, paired and unpaired
     differences to the reference, sensitivity indices."""
-    from sim.summary import summarize_runs
+    from sim.experiments.summary import summarize_runs
 
     return summarize_runs(result.experiment, result.runs)
 

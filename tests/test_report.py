@@ -53,7 +53,7 @@ def write_experiment(folder: Path, name: str, body: str) -> Path:
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory) -> Path:
     """Two scenarios x 3 seeds, paired by seed."""
-    from sim.sweeps import sweep
+    from sim.experiments.sweeps import sweep
 
     root = tmp_path_factory.mktemp("sweep")
     experiment = write_experiment(
@@ -78,7 +78,7 @@ def sweep_folder(tmp_path_factory) -> Path:
 
 
 def sensitivity_folder(root: Path, kind: str, samples: int) -> Path:
-    from sim.sweeps import sweep
+    from sim.experiments.sweeps import sweep
 
     experiment = write_experiment(
         root,
@@ -110,7 +110,7 @@ def morris_folder(tmp_path_factory) -> Path:
 
 
 def sweep_national(folder: Path) -> pd.DataFrame:
-    from sim.sweeps import read_dataset
+    from sim.experiments.sweeps import read_dataset
 
     return read_dataset(folder)
 
@@ -448,13 +448,13 @@ def test_compare_puts_several_runs_in_one_report(tmp_path):
     folders = []
     for scenario in ("kazakhstan_baseline", "interoperability_first"):
         for seed in (0, 1):
-            params = sim.scenario.load(scenario).params.model_copy(
+            params = sim.experiments.scenario.load(scenario).params.model_copy(
                 update={"start_year": 2024, "end_year": 2027}
             )
             params.world.scale = SCALE
             from datetime import UTC, datetime
 
-            from sim.results import new_run_dir, write_run
+            from sim.experiments.results import new_run_dir, write_run
 
             model = sim.EGovModel(sim.Params.model_validate(params.model_dump()), seed=seed).run()
             folder = new_run_dir(tmp_path / "results", params.name, seed, "vectorized")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import scenario as scenarios
+from sim.experiments import scenario as scenarios
 
 EGOV = [sys.executable, "-m", "sim"]
 SHIPPED = sorted(scenarios.SHIPPED.glob("*.yaml"))

@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import experiment as experiments
-from sim.sweeps import open_results, read_dataset
-from sim.sweeps import sweep as run_sweep
+from sim.experiments import experiment as experiments
+from sim.experiments.sweeps import open_results, read_dataset
+from sim.experiments.sweeps import sweep as run_sweep
 
 EGOV = [sys.executable, "-m", "sim"]
 SMOKE = experiments.SHIPPED / "smoke.yaml"

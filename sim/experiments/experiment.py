@@ -31,11 +31,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.model.params import Params, Strict
-from sim.scenario import (
+from sim.experiments.scenario import (
     SHIPPED as SHIPPED_SCENARIOS,
 )
-from sim.scenario import (
+from sim.experiments.scenario import (
     ScenarioError,
     Source,
     _describe,
@@ -44,12 +43,13 @@ from sim.scenario import (
     find_scenario,
     read_source,
 )
-from sim.scenario import (
+from sim.experiments.scenario import (
     load as load_scenario,
 )
-from sim.scenario import (
+from sim.experiments.scenario import (
     shipped as shipped_files,
 )
+from sim.model.params import Params, Strict
 
 SHIPPED = Path(str(resources.files("sim") / "data" / "experiments"))  # package data, also ./experiments
 Path_ = tuple[str | int, ...]
@@ -62,6 +62,10 @@ INDEX_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "status",
 
 class ExperimentError(ScenarioError):
     """An experiment file that cannot be used; `problems` are one line each."""
+
+
+class SweepRefused(ExperimentError):
+    """A sweep that must not start (e.g. resuming a changed experiment); one line each."""
 
 
 class Design(Strict):

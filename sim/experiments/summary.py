@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from sim.experiment import SAMPLED, Experiment
+from sim.experiments.experiment import SAMPLED, Experiment
 
 COLUMNS = [
     "section",

@@ -1,5 +1,7 @@
 """Run folders on disk: results/<scenario>/<run-id>/ with the national, regional and
-profile tables (Parquet), a figure, and a manifest that can rerun the run.
+profile tables (Parquet), a figure (drawn by the `figure` function the caller passes:
+`egov run` passes sim.analysis.plots.adoption_figure), and a manifest that can rerun the
+run.
 
 Every file is written under a temporary name and renamed into place, and the manifest is
 written last: a folder without manifest.json is an interrupted run, and no file under
@@ -14,17 +16,20 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import mesa
 import numpy as np
 import pandas as pd
 
 import sim
 from sim.model.egov_model import EGovModel
-from sim.plots import adoption_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TABLES = ("national", "regions", "profile")
 
@@ -72,9 +77,15 @@ def sha256(path: Path) -> str:
 
 
 def write_run(
-    model: EGovModel, out: Path, started: datetime, wall_seconds: float, sources: list[Path] | None = None
+    model: EGovModel,
+    out: Path,
+    started: datetime,
+    wall_seconds: float,
+    sources: list[Path] | None = None,
+    figure: Callable[[pd.DataFrame, str], Figure] | None = None,
 ) -> dict:
-    """Write a finished run's tables, figure and manifest into the folder `out`."""
+    """Write a finished run's tables, figure and manifest into the folder `out`.
+    `figure(national, title)` draws summary.png (none without it)."""
     tables = {
         "national": model.national_frame(),
         "regions": model.region_frame(),
@@ -82,9 +93,12 @@ def write_run(
     }
     for name, frame in tables.items():
         atomic_write(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-    fig = adoption_figure(tables["national"], f"{model.params.name}: adoption and channels")
-    atomic_write(out / "summary.png", lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    if figure is not None:
+        import matplotlib.pyplot as plt
+
+        fig = figure(tables["national"], f"{model.params.name}: adoption and channels")
+        atomic_write(out / "summary.png", lambda p: fig.savefig(p, format="png", dpi=110))
+        plt.close(fig)
     manifest = {
         "kind": "egov-run",
         "scenario": model.params.model_dump(mode="json"),
