@@ -84,9 +84,9 @@ def run(
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
     # heavy imports only for commands that run the model
+    from sim.analysis.plots import adoption_figure
     from sim.experiments.results import new_run_dir, write_run
     from sim.model.egov_model import EGovModel
-    from sim.plots import adoption_figure
 
     run_seed = spec.seed if seed is None else seed
     run_engine = engine.value if engine else (recorded_engine or "vectorized")

@@ -28,8 +28,8 @@ def report(
 
     Figures are embedded and nothing is fetched from the network; each figure is also
     written as fig_<name>.png beside the report."""
-    from sim.report import ReportError
-    from sim.report import report as write_report
+    from sim.analysis.report import ReportError
+    from sim.analysis.report import report as write_report
 
     try:
         path = write_report(folder, out)
@@ -56,8 +56,8 @@ def compare(
 
     Adoption per scenario (bands across seeds), paired differences to the reference,
     disparity, profiles and transitions."""
-    from sim.report import ReportError
-    from sim.report import compare as write_compare
+    from sim.analysis.report import ReportError
+    from sim.analysis.report import compare as write_compare
 
     try:
         path = write_compare(folders, out, reference)

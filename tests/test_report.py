@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import plots, report
+from sim.analysis import plots, report
 from sim.model.framework import MODELS
 
 EGOV = [sys.executable, "-m", "sim"]

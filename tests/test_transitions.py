@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import transitions as tr
+from sim.analysis import transitions as tr
 
 
 def monthly(start: int, values, column: str = "citizen_online_share", **more) -> pd.DataFrame:

@@ -216,7 +216,7 @@ def draw_series(
 
 def median_stage_entries(table: pd.DataFrame) -> dict[int, float]:
     """Per stage, the median time of entry across the seeds that reached it."""
-    from sim.transitions import stage_entries
+    from sim.analysis.transitions import stage_entries
 
     key = "run_id" if "run_id" in table else "seed" if "seed" in table else None
     groups = table.groupby(key) if key else [(None, table)]
