@@ -1,6 +1,6 @@
-"""The `egov` command: run scenarios, validate files, list shipped scenarios, print the
-schema. Bad input exits with status 2 and one line per problem, no traceback (unless
---debug), and nothing written."""
+"""`egov run`, `validate`, `scenarios` and `schema`: run scenarios, validate files, list
+shipped scenarios, print the schema. Bad input exits with status 2 and one line per
+problem, no traceback (unless --debug), and nothing written."""
 
 from __future__ import annotations
 
@@ -17,16 +17,9 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cli_common import BadInput, err_console, fail, out_console
+from sim.cli.common import BadInput, err_console, fail, out_console
 from sim.experiments import scenario as scenarios
 from sim.model.params import Params
-
-app = typer.Typer(
-    help="Agent-based simulation of e-government adoption (Kazakhstan, 2005 onward).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 
 
 class EngineChoice(StrEnum):
@@ -61,7 +54,6 @@ def load_run_spec(path: str) -> tuple[scenarios.Scenario, str | None]:
     return scenarios.load(path), None
 
 
-@app.command()
 def run(
     scenario: Annotated[
         str,
@@ -136,7 +128,6 @@ def print_summary(model, folder: Path, seconds: float) -> None:
     out_console.print(f"next:    egov report {folder}", highlight=False)
 
 
-@app.command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files to check.")],
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
@@ -155,7 +146,6 @@ def validate(
         fail(problems, debug)
 
 
-@app.command("scenarios")
 def list_scenarios() -> None:
     """List the shipped scenarios with their descriptions."""
     table = Table("name", "description", show_lines=True)
@@ -164,17 +154,14 @@ def list_scenarios() -> None:
     out_console.print(table)
 
 
-@app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files."""
     print(json.dumps(scenarios.json_schema(), indent=2))
 
 
-from sim import cli_report  # noqa: E402,F401
-from sim.cli_sweep import register as _register_sweep  # noqa: E402
-
-_register_sweep(app)  # adds `egov sweep` and `egov summarize` (sim/cli_sweep.py)
-
-
-def main() -> None:
-    app(prog_name="egov")
+def register(app: typer.Typer) -> None:
+    """Add `run`, `validate`, `scenarios` and `schema` to the `egov` app."""
+    app.command()(run)
+    app.command()(validate)
+    app.command("scenarios")(list_scenarios)
+    app.command()(schema)

@@ -1,5 +1,5 @@
 """`egov sweep` and `egov summarize`: run an experiment's scenarios across seeds and
-design points, and summarise the results. Registered on the `egov` app by sim.cli."""
+design points, and summarise the results. Registered on the `egov` app by sim.cli.main."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sim.cli_common import err_console, fail, out_console
+from sim.cli.common import err_console, fail, out_console
 
 if TYPE_CHECKING:  # heavy modules are imported by the commands, not by `egov --help`
     import pandas as pd

@@ -1,7 +1,7 @@
 """`egov report` and `egov compare`: self-contained HTML reports of results folders.
 
-Registered on the `egov` app by importing this module from sim.cli. Heavy imports
-(pandas, matplotlib) happen inside the commands, so other commands start fast."""
+Registered on the `egov` app by sim.cli.main. Heavy imports (pandas, matplotlib) happen
+inside the commands, so other commands start fast."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from sim import cli
-from sim.cli_common import fail, out_console
+from sim.cli.common import fail, out_console
 
 
 def report(
@@ -66,5 +65,7 @@ def compare(
     out_console.print(f"report: {path}", highlight=False)
 
 
-cli.app.command()(report)
-cli.app.command()(compare)
+def register(app: typer.Typer) -> None:
+    """Add `report` and `compare` to the `egov` app."""
+    app.command()(report)
+    app.command()(compare)
