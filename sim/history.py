@@ -39,6 +39,7 @@ def kazakhstan_policies() -> list[PolicySpec]:
         dict(lever="open_data", start=2016, end=2030, budget_share=0.05),
         dict(lever="citizen_engagement", start=2016, end=2030, budget_share=0.05),
         dict(lever="mandate", start=2019, end=2030, intensity=0.6, audience="businesses"),
+        dict(lever="partnership", start=2016, end=2030, intensity=1.0),
     ]
     return [PolicySpec(**r) for r in rows]
 

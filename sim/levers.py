@@ -27,11 +27,18 @@ def register(cls):
 
 
 def budget_levers() -> set[str]:
-    return {n for n, c in LEVERS.items() if c.acts_on != "mandate"}
+    """Levers that spend a share of the budget (programmes)."""
+    return {n for n, c in LEVERS.items() if c.acts_on in ("agency", "region")}
 
 
 def audience_levers() -> set[str]:
+    """Levers that address one service group (citizens or businesses)."""
     return {n for n, c in LEVERS.items() if c.acts_on == "mandate"}
+
+
+def intensity_levers() -> set[str]:
+    """Levers that cost no budget and act with an intensity (regulations)."""
+    return {n for n, c in LEVERS.items() if c.acts_on in ("mandate", "regulation")}
 
 
 class Lever:
@@ -99,7 +106,8 @@ class CivilServiceTraining(Lever):
 
 @register
 class OpenData(Lever):
-    """Agencies publish open data: openness, and the gate for B2G providers."""
+    """Agencies publish open data: openness, the gate for B2G providers, and data firms
+    reuse (faster business readiness)."""
 
     name = "open_data"
     acts_on = "agency"
@@ -175,6 +183,22 @@ class Mandate(Lever):
             mask = model.target_regions(self.spec.target)
             column = model.region_store[f"mandate_{self.spec.audience}"]
             np.maximum(column, self.spec.intensity * mask, out=column)
+        return 0.0
+
+
+@register
+class Partnership(Lever):
+    """Regulation that lets agencies contract private firms to run services for the state
+    (public-private partnership law, as behind privately run road-safety cameras). Costs
+    no budget; `intensity` scales how freely agencies may contract (B2G providers)."""
+
+    name = "partnership"
+    acts_on = "regulation"
+    direction = "b2g_providers"
+
+    def spend(self, model: EGovModel) -> float:
+        if self.spec.active(model.year):
+            model.b2g_regulation = max(model.b2g_regulation, self.spec.intensity)
         return 0.0
 
 

@@ -30,6 +30,7 @@ PEOPLE_WEIGHTED = (
     "failure_share",
     "broadband_coverage",
     "centre_reach",
+    "paper_counters",
 )
 
 
@@ -105,7 +106,7 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     """Every per-region indicator at the current step, as arrays over regions."""
     R = m.n_regions
     c, b, a, rs = m.citizen_store, m.business_store, m.agency_store, m.region_store
-    k, th = m.params.coefficients, m.params.thresholds
+    k, th = m.coefficients, m.params.thresholds
     by_region, channel = m.citizen_blocks, c["channel"]
     services = m.services
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
@@ -124,12 +125,13 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     out["c2g_participation"] = by_region.means(c["participated"])
     out["failure_share"] = by_region.means(c["failed"])
     out["business_adoption"] = m.business_blocks.means(b["adopted"])
-    b2g_share = m.business_blocks.means(b["b2g"])
-    out["b2g_providers"] = b2g_share * m.firms_by_region
+    # providers serving the region: its akimat's and the central agencies'
+    out["b2g_providers"] = (m._serving_mask @ a["b2g_contracts"]).astype(np.float64)
     out["broadband_coverage"] = (
         rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * rs["coverage_rural"]
     )
     out["centre_reach"] = rs["centres"].copy()
+    out["paper_counters"] = rs["counters"].copy()
 
     serving = m.agencies_serving  # regions x agencies, weights summing to 1 per region
     out["interoperability"] = serving @ a["interop"]
@@ -138,12 +140,13 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     out["mean_effective_quality"] = both @ quality
     levels = [both @ (services.maturity >= lvl) for lvl in (1, 2, 3)]
     out["g2g"] = both @ services.mean_link(a["interop"])
+    out["data_links_joined"] = both @ services.links_joined(a["joined"])
     out["openness"] = as_seen_by_regions(serving, a)["openness"]
     strengths = framework.model_strengths(
         out["g2g"],
         out["business_adoption"],
         out["eservice_share"],
-        b2g_share,
+        out["b2g_providers"],
         out["c2g_participation"],
         th,
     )
@@ -156,6 +159,7 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
         strengths["B2G"] >= th.model_active,
         strengths["C2G"] >= th.model_active,
         th,
+        out["data_links_joined"],
     )
     for s in (1, 2, 3):
         out[f"agencies_stage{s}"] = np.bincount(
@@ -171,19 +175,24 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
 
 def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, float]:
     """The nation from its regions (people-weighted) and from all agencies and services."""
-    k, th = m.params.coefficients, m.params.thresholds
+    k, th = m.coefficients, m.params.thresholds
     a, services = m.agency_store, m.services
     p = m.people_by_region / m.people_by_region.sum()
     out = {name: float(p @ reg[name]) for name in PEOPLE_WEIGHTED}
     firms = m.firms_by_region
     out["business_adoption"] = float(firms @ reg["business_adoption"] / firms.sum())
-    out["b2g_providers"] = float(reg["b2g_providers"].sum())
-    b2g_share = out["b2g_providers"] / firms.sum()
+    out["b2g_providers"] = float(a["b2g_contracts"].sum())
     out["interoperability"] = float(a["interop"].mean())
-    out["mean_service_maturity"] = float(services.maturity.mean())
+    live = services.available
+    out["mean_service_maturity"] = float(services.maturity[live].mean())
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
-    out["mean_effective_quality"] = float(quality.mean())
-    out["g2g"] = float(services.mean_link(a["interop"]).mean())
+    out["mean_effective_quality"] = float(quality[live].mean())
+    out["g2g"] = float(services.mean_link(a["interop"])[live].mean())
+    out["data_links_joined"] = services.share_links_joined(a["joined"])
+    out["agencies_joined"] = int(a["joined"].sum())
+    out["services_available"] = int(live.sum())
+    out["services_maintained"] = float(a["maintained"].mean())
+    out["legacy_age"] = float(a["legacy_age"].mean())
     answered = responsiveness(a["capacity"], a["engagement"])
     out["openness"] = float(
         framework.openness_index(a["open_data"].mean(), a["engagement"].mean(), answered.mean())
@@ -192,13 +201,13 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
         out["g2g"],
         out["business_adoption"],
         out["eservice_share"],
-        b2g_share,
+        out["b2g_providers"],
         out["c2g_participation"],
         th,
     )
     for name in MODELS:
         out[f"{name.lower()}_strength"] = float(strengths[name])
-    levels = [float((services.maturity >= lvl).mean()) for lvl in (1, 2, 3)]
+    levels = [float((services.maturity[live] >= lvl).mean()) for lvl in (1, 2, 3)]
     out["egov_stage"] = framework.egov_stage(
         levels,
         out["eservice_share"],
@@ -206,6 +215,7 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
         strengths["B2G"] >= th.model_active,
         strengths["C2G"] >= th.model_active,
         th,
+        out["data_links_joined"],
     )
     for s in (1, 2, 3):
         out[f"agencies_stage{s}"] = int((a["stage"] == s).sum())

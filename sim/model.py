@@ -20,7 +20,8 @@ from sim.agents.citizen import ONLINE, Citizen, CitizenInputs
 from sim.agents.region import Region
 from sim.framework import MODELS, profile
 from sim.levers import EVENTS, LEVERS
-from sim.params import Params, Target
+from sim.params import Coefficients, Params, Target
+from sim.world_data import BACKBONE_AGENCIES
 from sim.world import (
     agents_per_region,
     build_businesses,
@@ -32,6 +33,17 @@ from sim.world import (
 )
 
 Engine = Literal["vectorized", "agent"]
+
+
+def effective_coefficients(params: Params) -> Coefficients:
+    """The coefficients with switched-off feedbacks zeroed: network effects (peers) and
+    habit live in the citizens' and firms' choice, so switching them off is a zero."""
+    fb, off = params.feedbacks, {}
+    if not fb.network_effects:
+        off.update(online_peers=0.0, business_peers=0.0)
+    if not fb.habit:
+        off["online_habit"] = 0.0
+    return params.coefficients.model_copy(update=off)
 ENGINES = ("vectorized", "agent")
 
 
@@ -54,6 +66,7 @@ class EGovModel(mesa.Model):
             raise TypeError(f"params must be sim.Params, got {type(self.params).__name__}")
         self.seed, self.engine = int(seed), engine
         world = self.params.world
+        self.coefficients = effective_coefficients(self.params)
 
         regions = regions_frame(world)
         self.region_names = regions["region"].tolist()
@@ -67,9 +80,6 @@ class EGovModel(mesa.Model):
         government = build_government(self.region_names)
         self.agency_names = government.names
         self.agency_network = government.network
-        self.agency_partners = [
-            np.array(sorted(self.agency_network[a]), dtype=np.int64) for a in range(len(government.names))
-        ]
         self.services = government.services
         self.agency_store = Agency.new_store(len(government.names))
         self.agency_store["central"] = government.central
@@ -79,6 +89,15 @@ class EGovModel(mesa.Model):
         local_urban = self.region_store["urban_share"][np.maximum(government.region, 0)]
         self.agency_store["capacity"] = np.where(government.central, 0.3, 0.1 + 0.2 * local_urban)
         self.agency_store["interop"] = np.where(government.central, 0.08, 0.03)
+        # the exchange starts with the agencies hosting the backbone registers (2005-2007
+        # State Programme: individuals, legal entities, addresses, real estate)
+        self.agency_store["joined"] = np.isin(self.agency_names, BACKBONE_AGENCIES)
+        self.agency_store["interop"] = np.where(self.agency_store["joined"], 0.3, self.agency_store["interop"])
+        # legacy systems of 2005: akimats' older than ministries' on average
+        g = rng.stream(self.seed, "build:agencies")
+        self.agency_store["legacy_age"] = np.where(
+            government.central, g.uniform(2.0, 12.0, len(government.names)), g.uniform(6.0, 16.0, len(government.names))
+        )
         for a in range(len(government.names)):
             Agency(self, self.agency_store, a)
         # regions x agencies: each region is served by the central agencies and its akimat
@@ -86,6 +105,7 @@ class EGovModel(mesa.Model):
             self.agency_store["region"][None, :] == np.arange(self.n_regions)[:, None]
         )
         self.agencies_serving = serving / serving.sum(axis=1, keepdims=True)
+        self._serving_mask = serving
 
         self.citizen_store = Citizen.new_store(int(agents_per_region(regions, world.scale).sum()))
         build_citizens(self.citizen_store, regions, world.scale, self.seed)
@@ -112,6 +132,14 @@ class EGovModel(mesa.Model):
         self.firms_by_region = self.business_blocks.sums(b["weight"])
 
         self.levers = [LEVERS[spec.lever](spec) for spec in self.params.policies]
+        self.b2g_regulation = 0.0
+        self._take_demand_signals(
+            {
+                "paper_share": self.citizen_blocks.means(c["channel"] == citizen_kind.PAPER),
+                "citizen_online_share": self.citizen_blocks.means(c["channel"] == ONLINE),
+                "c2g_participation": self.citizen_blocks.means(c["participated"]),
+            }
+        )
         self.active_events: list = []
         self.events = [EVENTS[spec.kind](spec, self) for spec in self.params.events]
         self.budget_spent = 0.0
@@ -153,9 +181,11 @@ class EGovModel(mesa.Model):
         self._open_books()
         self.budget_spent = sum(lever.spend(self) for lever in self.levers)
         self._book_spending_by_region()
-        self.interop_before = self.agency_store["interop"].copy()
+        self.joined_before = self.agency_store["joined"].copy()
+        self.ready_firms = self._ready_firms()
         self.agency_draws = self._draws(agency_kind.DECISIONS, len(self.agency_store))
         self.agents_by_type[Agency].do("step")
+        self.services.launch(self.agency_store["stage"], self.agency_store["joined"])
         self.agents_by_type[Region].do("step")
         self._step_kind(Business, business_kind.step_all, self._business_inputs())
         inputs = self._citizen_inputs()
@@ -174,7 +204,7 @@ class EGovModel(mesa.Model):
     def _step_kind(self, kind, kernel, inputs) -> None:
         store = self.citizen_store if kind is Citizen else self.business_store
         if self.engine == "vectorized":
-            kernel(store, self.params.coefficients, inputs)
+            kernel(store, self.coefficients, inputs)
         else:
             self.agents_by_type[kind].do("step")
 
@@ -186,7 +216,23 @@ class EGovModel(mesa.Model):
         if changed.size:
             self.online_ties += self.ties[changed].T @ switch[changed]
 
+    def _take_demand_signals(self, reg: dict[str, np.ndarray]) -> None:
+        """What supply responds to next step: each region's paper demand, and each
+        agency's online use and C2G reports among the people it serves."""
+        self.region_store["paper_demand"] = reg["paper_share"]
+        people = self._serving_mask * self.people_by_region[:, None]  # regions x agencies
+        served = people.sum(axis=0)
+        self.agency_store["usage"] = reg["citizen_online_share"] @ people / served
+        self.agency_store["reports"] = reg["c2g_participation"] @ people / served
+
+    def _ready_firms(self) -> float:
+        """Share of firms (by weight) online and ready enough to provide services (B2G)."""
+        b = self.business_store
+        ready = b["adopted"] & (b["readiness"] >= self.coefficients.b2g_readiness)
+        return float(self.business_blocks.sums(ready * b["weight"]).sum() / self.firms_by_region.sum())
+
     def _open_books(self) -> None:
+        self.b2g_regulation = 0.0
         for column in agency_kind.INFLOWS:
             self.agency_store[column] = 0.0
         for column in (*region_kind.INFLOWS, "mandate_citizens", "mandate_businesses"):
@@ -204,8 +250,7 @@ class EGovModel(mesa.Model):
 
     def _regional_quality(self, audience: str) -> tuple[np.ndarray, np.ndarray]:
         a = self.agency_store
-        k = self.params.coefficients
-        quality = self.services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
+        quality = self.services.effective_quality(a["interop"], a["outage"], self.coefficients.dependency_penalty)
         down = a["outage"][self.services.owner].astype(np.float64)
         return self.services.by_region(quality, audience), self.services.by_region(down, audience)
 
@@ -217,8 +262,8 @@ class EGovModel(mesa.Model):
             quality=quality,
             coverage_urban=rs["coverage_urban"].copy(),
             coverage_rural=rs["coverage_rural"].copy(),
-            centre_reach=rs["centres"] * self.centres_open * self.params.coefficients.assisted_preference,
-            paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]),
+            centre_reach=rs["centres"] * self.centres_open * self.coefficients.assisted_preference,
+            paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]) * rs["counters"],
             literacy_dose=rs["literacy_dose"].copy(),
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
@@ -227,10 +272,21 @@ class EGovModel(mesa.Model):
             ties=self.ties,
             online_ties=self.online_ties,
             region_sizes=self.citizen_blocks.counts,
+            trust_shock=self._breach_trust_shock(),
             draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
             steps_per_year=self.params.steps_per_year,
         )
         return self.citizen_inputs
+
+    def _breach_trust_shock(self) -> float:
+        """Trust every citizen loses this step: a visible breach is national news, in
+        proportion to the share of citizen services it takes down."""
+        if not self.params.feedbacks.breach_trust:
+            return 0.0
+        s = self.services
+        citizen_services = s.available & (s.audience == 0)
+        down = self.agency_store["outage"][s.owner] & citizen_services
+        return self.coefficients.breach_trust_loss * float(down.sum() / max(citizen_services.sum(), 1))
 
     def _business_inputs(self) -> BusinessInputs:
         b = self.business_store
@@ -241,7 +297,7 @@ class EGovModel(mesa.Model):
             peers=self.business_blocks.means(b["adopted"]),
             mandate=self.region_store["mandate_businesses"].copy(),
             outage=outage,
-            gate=governance["openness"] * governance["interop"],
+            open_data=governance["open_data"],
             draws=self._draws(business_kind.DECISIONS, len(self.business_store)),
             steps_per_year=self.params.steps_per_year,
         )
@@ -280,6 +336,7 @@ class EGovModel(mesa.Model):
         reg = metrics.region_indicators(self)
         nat = metrics.national_indicators(self, reg)
         self._regional.append(reg)
+        self._take_demand_signals(reg)
         self._national.append({"step": self.steps, "year": self.year, "month": self.month, **nat})
 
     def national_frame(self) -> pd.DataFrame:

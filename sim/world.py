@@ -79,7 +79,7 @@ def build_government(region_names: list[str]) -> Government:
     n_central, n_regions = len(keys), len(region_names)
     central = np.arange(len(names)) < n_central
     region = np.where(central, -1, np.arange(len(names)) - n_central).astype(np.int16)
-    owner, audience, where, maturity, service_names = [], [], [], [], []
+    owner, audience, where, maturity, service_names, proactive = [], [], [], [], [], []
     depends = []
     for t in SERVICES:
         places = range(n_regions) if t.owner == LOCAL else [NATIONAL]
@@ -88,12 +88,15 @@ def build_government(region_names: list[str]) -> Government:
             audience.append(0 if t.audience == "citizens" else 1)
             where.append(r)
             maturity.append(t.maturity_2005)
+            proactive.append(t.proactive)
             service_names.append(t.name if r == NATIONAL else f"{t.name} ({region_names[r]})")
             row = np.zeros(len(names), dtype=bool)
             row[[keys.index(d) for d in t.depends_on]] = True
             depends.append(row)
     depends = np.array(depends)
-    services = ServiceCatalogue(service_names, owner, audience, where, maturity, depends, n_regions)
+    services = ServiceCatalogue(
+        service_names, owner, audience, where, maturity, depends, n_regions, proactive
+    )
     network = nx.Graph()
     network.add_nodes_from(range(len(names)))
     for s in range(len(services)):

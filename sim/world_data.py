@@ -34,6 +34,9 @@ CENTRAL_AGENCIES: dict[str, str] = {
     "land": "Land Management Committee",
 }
 LOCAL = "local"  # the region's own akimat
+# Agencies hosting the backbone registers built by the 2005-2007 State Programme
+# (individuals, legal entities, addresses, real estate): on the data exchange from 2005.
+BACKBONE_AGENCIES = ("Ministry of Justice", "Ministry of Internal Affairs", "Ministry of Digital Development")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class ServiceTemplate:
 
     `owner == LOCAL` services exist once per region, owned by that region's akimat.
     `maturity_2005` is the starting level (0 offline .. 4 transformational).
+    `proactive` services (life-event bundles) are launched only once their owner is at
+    digital transformation and all their data partners are on the exchange.
     """
 
     name: str
@@ -49,6 +54,7 @@ class ServiceTemplate:
     audience: str  # "citizens" | "businesses"
     depends_on: tuple[str, ...]
     maturity_2005: float
+    proactive: bool = False
 
 
 SERVICES: tuple[ServiceTemplate, ...] = (
@@ -80,6 +86,19 @@ SERVICES: tuple[ServiceTemplate, ...] = (
     ServiceTemplate("environmental permit", "ecology", "businesses", ("land", "emergency"), 0.5),
     ServiceTemplate("freight transport permit", "transport", "businesses", ("finance", "interior"), 0.5),
     ServiceTemplate("fire safety certificate", "emergency", "businesses", ("land",), 0.5),
+    # proactive life-event services (the "composite services" of the 2020s)
+    ServiceTemplate(
+        "newborn package", "justice", "citizens", ("health", "interior", "labour", "finance"), 0.0, True
+    ),
+    ServiceTemplate(
+        "retirement package", "labour", "citizens", ("interior", "finance", "health", "justice"), 0.0, True
+    ),
+    ServiceTemplate(
+        "family benefits", LOCAL, "citizens", ("labour", "finance", "interior", "education"), 0.0, True
+    ),
+    ServiceTemplate(
+        "business start package", "justice", "businesses", ("finance", "trade", "economy", "digital"), 0.0, True
+    ),
 )
 
 

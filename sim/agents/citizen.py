@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.columns import ColumnAgent, State
+from sim.formulas import clip01, logistic, per_step
 from sim.params import Coefficients
 
 PAPER, ASSISTED, ONLINE = 0, 1, 2
@@ -51,20 +52,12 @@ class CitizenInputs:
     ties: sparse.csr_matrix
     online_ties: np.ndarray  # float32 per citizen: ties whose channel was online (ties @ online_before)
     region_sizes: np.ndarray  # citizens per region (they are stored region by region)
+    trust_shock: float  # trust every citizen loses this step to a visible breach
     draws: dict[str, np.ndarray]
     steps_per_year: int
 
 
 # --- the shared formulas --------------------------------------------------------------
-
-
-def logistic(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def per_step(p_month, spy):
-    """A monthly probability for a step of 12/spy months (unchanged for monthly steps)."""
-    return p_month if spy == 12 else 1.0 - (1.0 - p_month) ** (12.0 / spy)
 
 
 def new_literacy(k: Coefficients, lit, internet, dose, age_factor, spy):
@@ -117,10 +110,6 @@ def participation_probability(k: Coefficients, trust, lit, engagement):
     return engagement * logistic(logit)  # per month
 
 
-def clip01(x):
-    return np.minimum(np.maximum(x, 0.0), 1.0)
-
-
 class Citizen(ColumnAgent):
     """A person (standing for `weight` people) choosing how to deal with the state."""
 
@@ -140,7 +129,7 @@ class Citizen(ColumnAgent):
     def step(self) -> None:
         """The per-agent rule: the readable specification `step_all` vectorizes."""
         m = self.model
-        k, x, i, r = m.params.coefficients, m.citizen_inputs, self.row, self.region
+        k, x, i, r = m.coefficients, m.citizen_inputs, self.row, self.region
         spy = x.steps_per_year
         lit, internet, trust, channel = (
             self.digital_literacy,
@@ -190,7 +179,7 @@ class Citizen(ColumnAgent):
         self.internet = got_access
         self.channel = new_channel
         self.failed = failed
-        self.trust = clip01(new_trust)
+        self.trust = clip01(new_trust - x.trust_shock)
         self.participated = participated
 
 
@@ -255,5 +244,5 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
     store["internet"] = got_access
     store["channel"] = new_channel
     store["failed"] = failed
-    store["trust"] = clip01(new_trust)
+    store["trust"] = clip01(new_trust - x.trust_shock)
     store["participated"] = participated
