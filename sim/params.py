@@ -442,7 +442,7 @@ class Coefficients(Strict):
         0.0,
         20.0,
         "Habit: bonus for a citizen whose last channel was online "
-        "[logit]; makes adoption sticky (effects outlast policies).",
+        "[logit]; a switching cost (on its own it holds a policy's effect only briefly: docs/model.md 5.11).",
     )
     online_age: tuple[float, float, float, float] = Field(
         (0.3, 0.0, -0.4, -1.2),
