@@ -76,6 +76,7 @@ class Business(ColumnAgent):
         State("readiness", np.float64, 0.0, "Digital readiness [0-1]"),
         State("adopted", np.bool_, False, "Uses G2B e-services"),
         State("b2g", np.bool_, False, "Provides a service to the state (B2G)"),
+        State("vat_payer", np.bool_, False, "Registered for VAT: bound by the e-invoicing mandate"),
     )
 
     def step(self) -> None:
@@ -83,6 +84,7 @@ class Business(ColumnAgent):
         m = self.model
         k, x, i, r = m.params.coefficients, m.business_inputs, self.row, self.region
         readiness, adopted, b2g = self.readiness, self.adopted, self.b2g
+        mandate = x.mandate[r] if self.vat_payer else 0.0
 
         now_adopted = adopted
         if not adopted:
@@ -92,12 +94,12 @@ class Business(ColumnAgent):
                 readiness,
                 x.peers[r],
                 k.business_size[self.size],
-                x.mandate[r],
+                mandate,
                 x.steps_per_year,
             )
             now_adopted = bool(x.draws["adoption"][i] < p)
         elif x.draws["drop"][i] < drop_probability(
-            k, x.quality[r], x.outage[r], x.mandate[r], x.steps_per_year
+            k, x.quality[r], x.outage[r], mandate, x.steps_per_year
         ):
             now_adopted = False
 
@@ -115,7 +117,7 @@ def step_all(store, k: Coefficients, x: BusinessInputs) -> None:
     """The vectorized kernel: `Business.step` for every firm at once."""
     region = store["region"]
     readiness, adopted, b2g = store["readiness"], store["adopted"], store["b2g"]
-    quality, mandate = x.quality[region], x.mandate[region]
+    quality, mandate = x.quality[region], np.where(store["vat_payer"], x.mandate[region], 0.0)
 
     p_adopt = adoption_probability(
         k,
