@@ -160,9 +160,9 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     out["business_adoption"] = m.business_blocks.means(b["adopted"])
     b2g_share = m.business_blocks.means(b["b2g"])
     out["b2g_providers"] = b2g_share * m.firms_by_region
-    out["broadband_coverage"] = rs["urban_share"] * rs["coverage_urban"] + (
-        1 - rs["urban_share"]
-    ) * m.coverage_rural_effective()
+    out["broadband_coverage"] = (
+        rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * m.coverage_rural_effective()
+    )
     out.update(survey_indicators(m))
     out["centre_reach"] = rs["centres"].copy()
 

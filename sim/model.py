@@ -103,7 +103,12 @@ class EGovModel(mesa.Model):
         firm_regions = business_regions(regions, len(self.citizen_store), world)
         self.business_store = Business.new_store(firm_regions.size)
         build_businesses(
-            self.business_store, regions, firm_regions, world, self.seed, self.params.coefficients.vat_payer_share
+            self.business_store,
+            regions,
+            firm_regions,
+            world,
+            self.seed,
+            self.params.coefficients.vat_payer_share,
         )
         for i in range(len(self.business_store)):
             Business(self, self.business_store, i)
@@ -156,8 +161,8 @@ class EGovModel(mesa.Model):
 
     # --- the step -------------------------------------------------------------------
     def step(self) -> None:
-        """One month: in January the cohorts turn over, levers spend, agencies and regions respond, businesses and
-        citizens decide, indicators are recorded."""
+        """One month: in January the cohorts turn over; levers spend, agencies and
+        regions respond, businesses and citizens decide, indicators are recorded."""
         if self.params.world.cohort_turnover and self.month == 1 and self.steps > 1:
             self._cohort_turnover()
         self._open_books()
@@ -186,7 +191,12 @@ class EGovModel(mesa.Model):
         15-year-olds (sim/cohorts.py); the online-tie counts follow the reset channels."""
         online_before = (self.citizen_store["channel"] == ONLINE).astype(np.float32)
         cohorts.turnover(
-            self.citizen_store, self.age_shares, self.income_ratio, self.params.coefficients, self.seed, self.year
+            self.citizen_store,
+            self.age_shares,
+            self.income_ratio,
+            self.params.coefficients,
+            self.seed,
+            self.year,
         )
         self._count_online_ties(online_before)
 

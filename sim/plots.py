@@ -126,8 +126,16 @@ INDICATORS = {
     "online_theil": ("Theil T of online use", "index", False),
     "mean_service_maturity": ("mean service maturity", "level 0-4", False),
     "egov_stage": ("e-government stage", "stage 0-5", False),
-    "egov_users_12m_share": ("people who used e-government online in the last 12 months", "share of people", True),
-    "egov_households_12m_share": ("households using e-government in the last 12 months", "share of households", True),
+    "egov_users_12m_share": (
+        "people who used e-government online in the last 12 months",
+        "share of people",
+        True,
+    ),
+    "egov_households_12m_share": (
+        "households using e-government in the last 12 months",
+        "share of households",
+        True,
+    ),
     "services_transactional_share": ("services available as online transactions", "share of services", True),
     "online_transactions_per_month": ("online transactions", "transactions per month", False),
     "people_ever_online": ("people who ever transacted online", "persons", False),

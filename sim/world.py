@@ -19,8 +19,8 @@ from sim.params import WorldSpec
 from sim.services import NATIONAL, ServiceCatalogue
 from sim.world_data import (
     CENTRAL_AGENCIES,
-    NATIONAL_ADULT_AGE_SHARES,
     LOCAL,
+    NATIONAL_ADULT_AGE_SHARES,
     SERVICES,
     agency_names,
     kazakhstan_regional_inputs,
@@ -237,7 +237,12 @@ def business_regions(regions: pd.DataFrame, n_citizens: int, spec: WorldSpec) ->
 
 
 def build_businesses(
-    store, regions: pd.DataFrame, region: np.ndarray, spec: WorldSpec, seed: int, vat_shares=(0.05, 0.3, 0.8, 1.0)
+    store,
+    regions: pd.DataFrame,
+    region: np.ndarray,
+    spec: WorldSpec,
+    seed: int,
+    vat_shares=(0.05, 0.3, 0.8, 1.0),
 ) -> None:
     """Firms by size class, readiness higher for larger firms and more urban regions;
     together they stand for one firm per 1/businesses_per_citizen residents. VAT payers

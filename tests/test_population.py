@@ -44,7 +44,9 @@ def test_regional_inputs_come_from_the_data():
 
 def region_age_mix(model) -> np.ndarray:
     c = model.citizen_store
-    return np.array([np.bincount(c["age_band"][c["region"] == r], minlength=4) for r in range(model.n_regions)])
+    return np.array(
+        [np.bincount(c["age_band"][c["region"] == r], minlength=4) for r in range(model.n_regions)]
+    )
 
 
 def test_age_mix_of_each_region_stays_on_its_recorded_path():
@@ -65,7 +67,7 @@ def test_age_mix_of_each_region_stays_on_its_recorded_path():
     tolerance = 4 * np.sqrt(0.25 / n) + 0.01
     assert (np.abs(last - m.age_shares) < tolerance).all()
     assert (np.abs(first - m.age_shares) < tolerance).all()
-    national = (counts.sum(axis=0) / counts.sum())
+    national = counts.sum(axis=0) / counts.sum()
     expected = m.people_by_region @ m.age_shares / m.people_by_region.sum()
     np.testing.assert_allclose(national, expected, atol=0.01)
 
@@ -106,7 +108,9 @@ def test_non_users_never_transact_online_and_access_can_be_lost():
     c = m.citizen_store
     assert c["non_user"].any() and (c["last_online_step"][c["non_user"]] == -1).all()
     assert (c["last_online_step"][~c["non_user"]] >= 0).mean() > 0.5
-    losing = p.model_copy(update={"coefficients": p.coefficients.model_copy(update={"access_loss_rate": 0.5})})
+    losing = p.model_copy(
+        update={"coefficients": p.coefficients.model_copy(update={"access_loss_rate": 0.5})}
+    )
     kept = sim.EGovModel(p, seed=4).run().national_frame()["internet_use_share"].iloc[-1]
     lost = sim.EGovModel(losing, seed=4).run().national_frame()["internet_use_share"].iloc[-1]
     assert lost < kept - 0.05
@@ -146,7 +150,9 @@ def test_e_invoicing_mandate_binds_vat_payers_only(engine):
         start_year=2019,
         end_year=2019,
         world=small_world(),
-        policies=[sim.PolicySpec(lever="mandate", start=2019, end=2019, intensity=1.0, audience="businesses")],
+        policies=[
+            sim.PolicySpec(lever="mandate", start=2019, end=2019, intensity=1.0, audience="businesses")
+        ],
         events=[],
     )
     p = p.model_copy(update={"coefficients": p.coefficients.model_copy(update={"business_intercept": -20.0})})

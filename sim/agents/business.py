@@ -98,9 +98,7 @@ class Business(ColumnAgent):
                 x.steps_per_year,
             )
             now_adopted = bool(x.draws["adoption"][i] < p)
-        elif x.draws["drop"][i] < drop_probability(
-            k, x.quality[r], x.outage[r], mandate, x.steps_per_year
-        ):
+        elif x.draws["drop"][i] < drop_probability(k, x.quality[r], x.outage[r], mandate, x.steps_per_year):
             now_adopted = False
 
         becomes_b2g = (

@@ -184,7 +184,9 @@ class Citizen(ColumnAgent):
             habit = 1.0 if channel == ONLINE else 0.0
             logit = online_logit(k, quality, lit, peers, trust, k.online_age[self.age_band], habit)
             p_online = logistic(logit) if can_online else 0.0
-            to_online, to_assisted, to_paper = channel_thresholds(p_online, can_online, centre, x.paper_open[r])
+            to_online, to_assisted, to_paper = channel_thresholds(
+                p_online, can_online, centre, x.paper_open[r]
+            )
             u = x.draws["channel"][i]
             if u < to_online:
                 new_channel = ONLINE
