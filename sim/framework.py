@@ -69,11 +69,7 @@ def egov_stage(maturity_shares, eservice_share, interop, b2g_active, c2g_active,
     s4 = (np.asarray(eservice_share) >= th.transformational_eservice) & (
         np.asarray(interop) >= th.transformational_interop
     )
-    s5 = (
-        np.asarray(b2g_active)
-        & np.asarray(c2g_active)
-        & (np.asarray(links_joined) >= th.broad_integration)
-    )
+    s5 = np.asarray(b2g_active) & np.asarray(c2g_active) & (np.asarray(links_joined) >= th.broad_integration)
     cumulative = s1.astype(int) + (s1 & s2) + (s1 & s2 & s3) + (s1 & s2 & s3 & s4)
     stage = cumulative + ((cumulative == 4) & s5)
     return int(stage) if np.ndim(stage) == 0 else stage

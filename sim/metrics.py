@@ -31,7 +31,12 @@ PEOPLE_WEIGHTED = (
     "broadband_coverage",
     "centre_reach",
     "paper_counters",
+    "egov_users_12m_share",
+    "egov_households_12m_share",
+    "non_user_share",
 )
+# Counts of people or transactions: the nation is the sum of its regions.
+SUMMED = ("online_transactions_per_month", "people_ever_online")
 
 
 class Blocks:
@@ -102,6 +107,35 @@ def disparity(region_values, region_weights, cell_values, cell_weights, cell_urb
     }
 
 
+def users_in_last_year(last_online_step: np.ndarray, step: int, steps_per_year: int) -> np.ndarray:
+    """Who completed an online transaction in the 12 months ending with `step`: the last
+    online step is one of the last `steps_per_year` steps (-1: never)."""
+    return last_online_step >= max(step - steps_per_year + 1, 0)
+
+
+def households_with_a_user(individual_share, household_adults: float):
+    """Share of households with at least one user, when each of `household_adults`
+    effective independent adults uses with the individual share."""
+    return 1.0 - (1.0 - individual_share) ** household_adults
+
+
+def survey_indicators(m: EGovModel) -> dict[str, np.ndarray]:
+    """Indicators as the surveys and portal statistics define them, by region: persons and
+    households who used e-government online in the last 12 months, online transactions
+    per month, people who ever transacted online, persistent non-users."""
+    c, by_region = m.citizen_store, m.citizen_blocks
+    spy = m.params.steps_per_year
+    last = c["last_online_step"]
+    out = {"egov_users_12m_share": by_region.means(users_in_last_year(last, m.steps, spy))}
+    out["egov_households_12m_share"] = households_with_a_user(
+        out["egov_users_12m_share"], m.params.coefficients.household_adults
+    )
+    out["online_transactions_per_month"] = by_region.means(last == m.steps) * m.people_by_region * (12 / spy)
+    out["people_ever_online"] = by_region.means(last >= 0) * m.people_by_region
+    out["non_user_share"] = by_region.means(c["non_user"])
+    return out
+
+
 def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     """Every per-region indicator at the current step, as arrays over regions."""
     R = m.n_regions
@@ -128,8 +162,9 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     # providers serving the region: its akimat's and the central agencies'
     out["b2g_providers"] = (m._serving_mask @ a["b2g_contracts"]).astype(np.float64)
     out["broadband_coverage"] = (
-        rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * rs["coverage_rural"]
+        rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * m.coverage_rural_effective()
     )
+    out.update(survey_indicators(m))
     out["centre_reach"] = rs["centres"].copy()
     out["paper_counters"] = rs["counters"].copy()
 
@@ -139,6 +174,7 @@ def region_indicators(m: EGovModel) -> dict[str, np.ndarray]:
     out["mean_service_maturity"] = both @ services.maturity
     out["mean_effective_quality"] = both @ quality
     levels = [both @ (services.maturity >= lvl) for lvl in (1, 2, 3)]
+    out["services_transactional_share"] = levels[2]
     out["g2g"] = both @ services.mean_link(a["interop"])
     out["data_links_joined"] = both @ services.links_joined(a["joined"])
     out["openness"] = as_seen_by_regions(serving, a)["openness"]
@@ -179,6 +215,7 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
     a, services = m.agency_store, m.services
     p = m.people_by_region / m.people_by_region.sum()
     out = {name: float(p @ reg[name]) for name in PEOPLE_WEIGHTED}
+    out.update({name: float(reg[name].sum()) for name in SUMMED})
     firms = m.firms_by_region
     out["business_adoption"] = float(firms @ reg["business_adoption"] / firms.sum())
     out["b2g_providers"] = float(a["b2g_contracts"].sum())
@@ -208,6 +245,7 @@ def national_indicators(m: EGovModel, reg: dict[str, np.ndarray]) -> dict[str, f
     for name in MODELS:
         out[f"{name.lower()}_strength"] = float(strengths[name])
     levels = [float((services.maturity[live] >= lvl).mean()) for lvl in (1, 2, 3)]
+    out["services_transactional_share"] = levels[2]
     out["egov_stage"] = framework.egov_stage(
         levels,
         out["eservice_share"],

@@ -9,20 +9,20 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import metrics, rng
+from sim import cohorts, metrics, rng
 from sim.agents import agency as agency_kind
 from sim.agents import business as business_kind
 from sim.agents import citizen as citizen_kind
 from sim.agents import region as region_kind
 from sim.agents.agency import Agency, as_seen_by_regions
 from sim.agents.business import Business, BusinessInputs
-from sim.agents.citizen import ONLINE, Citizen, CitizenInputs
+from sim.agents.citizen import ONLINE, Citizen, CitizenInputs, affordability, loss_hazard
 from sim.agents.region import Region
 from sim.framework import MODELS, profile
 from sim.levers import EVENTS, LEVERS
 from sim.params import Coefficients, Params, Target
-from sim.world_data import BACKBONE_AGENCIES
 from sim.world import (
+    AGE_COLUMNS,
     agents_per_region,
     build_businesses,
     build_citizens,
@@ -31,6 +31,7 @@ from sim.world import (
     business_regions,
     regions_frame,
 )
+from sim.world_data import BACKBONE_AGENCIES
 
 Engine = Literal["vectorized", "agent"]
 
@@ -44,6 +45,8 @@ def effective_coefficients(params: Params) -> Coefficients:
     if not fb.habit:
         off["online_habit"] = 0.0
     return params.coefficients.model_copy(update=off)
+
+
 ENGINES = ("vectorized", "agent")
 
 
@@ -76,6 +79,11 @@ class EGovModel(mesa.Model):
             self.region_store[column] = regions[column].to_numpy()
         for r in range(self.n_regions):
             Region(self, self.region_store, r)
+        # regional inputs of the population (issue 11): income relative to the nation,
+        # adult age-band shares, rural coverage factor (villages without mobile internet)
+        self.income_ratio = regions["income_ratio"].to_numpy(dtype=np.float64)
+        self.age_shares = regions[AGE_COLUMNS].to_numpy(dtype=np.float64)
+        self.rural_signal = regions["rural_signal"].to_numpy(dtype=np.float64)
 
         government = build_government(self.region_names)
         self.agency_names = government.names
@@ -92,11 +100,15 @@ class EGovModel(mesa.Model):
         # the exchange starts with the agencies hosting the backbone registers (2005-2007
         # State Programme: individuals, legal entities, addresses, real estate)
         self.agency_store["joined"] = np.isin(self.agency_names, BACKBONE_AGENCIES)
-        self.agency_store["interop"] = np.where(self.agency_store["joined"], 0.3, self.agency_store["interop"])
+        self.agency_store["interop"] = np.where(
+            self.agency_store["joined"], 0.3, self.agency_store["interop"]
+        )
         # legacy systems of 2005: akimats' older than ministries' on average
         g = rng.stream(self.seed, "build:agencies")
         self.agency_store["legacy_age"] = np.where(
-            government.central, g.uniform(2.0, 12.0, len(government.names)), g.uniform(6.0, 16.0, len(government.names))
+            government.central,
+            g.uniform(2.0, 12.0, len(government.names)),
+            g.uniform(6.0, 16.0, len(government.names)),
         )
         for a in range(len(government.names)):
             Agency(self, self.agency_store, a)
@@ -108,7 +120,7 @@ class EGovModel(mesa.Model):
         self._serving_mask = serving
 
         self.citizen_store = Citizen.new_store(int(agents_per_region(regions, world.scale).sum()))
-        build_citizens(self.citizen_store, regions, world.scale, self.seed)
+        build_citizens(self.citizen_store, regions, world.scale, self.seed, self.params.coefficients)
         self.ties = build_ties(self.citizen_store["region"], world, self.seed)
         self.online_ties = self.ties @ (self.citizen_store["channel"] == ONLINE).astype(np.float32)
         for i in range(len(self.citizen_store)):
@@ -116,7 +128,14 @@ class EGovModel(mesa.Model):
 
         firm_regions = business_regions(regions, len(self.citizen_store), world)
         self.business_store = Business.new_store(firm_regions.size)
-        build_businesses(self.business_store, regions, firm_regions, world, self.seed)
+        build_businesses(
+            self.business_store,
+            regions,
+            firm_regions,
+            world,
+            self.seed,
+            self.params.coefficients.vat_payer_share,
+        )
         for i in range(len(self.business_store)):
             Business(self, self.business_store, i)
 
@@ -176,8 +195,10 @@ class EGovModel(mesa.Model):
 
     # --- the step -------------------------------------------------------------------
     def step(self) -> None:
-        """One month: levers spend, agencies and regions respond, businesses and
-        citizens decide, indicators are recorded."""
+        """One month: in January the cohorts turn over; levers spend, agencies and
+        regions respond, businesses and citizens decide, indicators are recorded."""
+        if self.params.world.cohort_turnover and self.month == 1 and self.steps > 1:
+            self._cohort_turnover()
         self._open_books()
         self.budget_spent = sum(lever.spend(self) for lever in self.levers)
         self._book_spending_by_region()
@@ -200,6 +221,25 @@ class EGovModel(mesa.Model):
         while self.steps < self.params.n_steps:
             self.step()
         return self
+
+    def _cohort_turnover(self) -> None:
+        """Each January (not the first): the bands move up, the oldest are replaced by
+        15-year-olds (sim/cohorts.py); the online-tie counts follow the reset channels."""
+        online_before = (self.citizen_store["channel"] == ONLINE).astype(np.float32)
+        cohorts.turnover(
+            self.citizen_store,
+            self.age_shares,
+            self.income_ratio,
+            self.params.coefficients,
+            self.seed,
+            self.year,
+        )
+        self._count_online_ties(online_before)
+
+    def coverage_rural_effective(self) -> np.ndarray:
+        """Rural coverage as citizens meet it: the region's rural coverage times its
+        settlement factor (villages without mobile internet), at most 1."""
+        return np.minimum(self.region_store["coverage_rural"] * self.rural_signal, 1.0)
 
     def _step_kind(self, kind, kernel, inputs) -> None:
         store = self.citizen_store if kind is Citizen else self.business_store
@@ -250,7 +290,9 @@ class EGovModel(mesa.Model):
 
     def _regional_quality(self, audience: str) -> tuple[np.ndarray, np.ndarray]:
         a = self.agency_store
-        quality = self.services.effective_quality(a["interop"], a["outage"], self.coefficients.dependency_penalty)
+        quality = self.services.effective_quality(
+            a["interop"], a["outage"], self.coefficients.dependency_penalty
+        )
         down = a["outage"][self.services.owner].astype(np.float64)
         return self.services.by_region(quality, audience), self.services.by_region(down, audience)
 
@@ -258,11 +300,16 @@ class EGovModel(mesa.Model):
         rs = self.region_store
         quality, outage = self._regional_quality("citizens")
         governance = as_seen_by_regions(self.agencies_serving, self.agency_store)
+        k = self.coefficients
+        centre_reach = rs["centres"] * self.centres_open * k.assisted_preference
         self.citizen_inputs = CitizenInputs(
             quality=quality,
             coverage_urban=rs["coverage_urban"].copy(),
-            coverage_rural=rs["coverage_rural"].copy(),
-            centre_reach=rs["centres"] * self.centres_open * self.coefficients.assisted_preference,
+            coverage_rural=self.coverage_rural_effective(),
+            centre_reach=centre_reach,
+            centre_reach_rural=centre_reach * k.rural_centre_reach,
+            affordability=affordability(k, self.income_ratio),
+            loss_hazard=loss_hazard(k, self.income_ratio, self.params.steps_per_year),
             paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]) * rs["counters"],
             literacy_dose=rs["literacy_dose"].copy(),
             engagement=governance["engagement"],
@@ -275,6 +322,7 @@ class EGovModel(mesa.Model):
             trust_shock=self._breach_trust_shock(),
             draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
             steps_per_year=self.params.steps_per_year,
+            step=self.steps,
         )
         return self.citizen_inputs
 

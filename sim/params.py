@@ -96,6 +96,17 @@ class WorldSpec(Strict):
         "as a share of all ties [ratio] (migration, kin).",
     )
 
+    cohort_turnover: bool = Field(
+        True,
+        description="Citizens age through the bands each January and the oldest are replaced "
+        "by 15-year-olds of the same region (false: the 2005 population never changes).",
+    )
+    uniform_inputs: list[Literal["income", "age", "settlement", "connectivity"]] = Field(
+        default_factory=list,
+        description="Regional inputs set to their national value in every region "
+        "(counterfactuals for sim.drivers.region_drivers); empty in ordinary runs.",
+    )
+
     @property
     def region_names(self) -> list[str]:
         if self.kind == "kazakhstan":
@@ -295,7 +306,7 @@ class Coefficients(Strict):
         "[bn KZT/(service x year)]: online capacity follows demand (usage-driven supply).",
     )
     counter_viability: float = unit(
-        0.12,
+        0.2,
         0.0,
         1.0,
         "Paper share of citizens below which a region's paper counters do not pay and are "
@@ -398,7 +409,7 @@ class Coefficients(Strict):
         "Solvak et al. (2019): take-up faster among younger people.",
     )
     access_rate: float = unit(
-        0.5,
+        0.6,
         0.0,
         5.0,
         "Yearly hazard of getting internet access where fully covered, for a fully "
@@ -411,7 +422,13 @@ class Coefficients(Strict):
         "Probability that a citizen needs a public service in a month [1/month]; the "
         "channel is chosen anew at each need.",
     )
-    online_intercept: float = unit(-5.4, -20.0, 20.0, "UTAUT intercept [logit].")
+    online_intercept: float = unit(
+        -6.0,
+        -20.0,
+        20.0,
+        "UTAUT intercept [logit]; lowered from -5.4 when the survey-defined 12-month "
+        "indicator replaced last channel as the comparison with household surveys.",
+    )
     online_quality: float = unit(
         3.5,
         0.0,
@@ -507,6 +524,62 @@ class Coefficients(Strict):
         "Trust change of a participant per unit of responsiveness above 0.5 [trust units]: "
         "answered petitions build trust, ignored ones erode it.",
     )
+    # --- population and access (issue 11) ---------------------------------------
+    non_user_by_age: tuple[float, float, float, float] = Field(
+        (0.15, 0.25, 0.40, 0.65),
+        description="Share of persistent non-users of online services by age band 15-29, "
+        "30-44, 45-59, 60+ at national income [probability], drawn at build and at entry "
+        "(a non-user never transacts online, whatever the quality). Calibration target: "
+        "households using e-government 0.346 (2018) and 0.308 (2020) (BNS via finprom.kz).",
+    )
+    non_user_income_elasticity: float = unit(
+        1.0,
+        0.0,
+        5.0,
+        "Elasticity of the non-user share to regional income relative to the nation "
+        "[ratio]: share x income_ratio^-e (poorer regions have more non-users).",
+    )
+    access_income_elasticity: float = unit(
+        0.5,
+        0.0,
+        5.0,
+        "Affordability: the access hazard is multiplied by min(income_ratio^e, 1.5) "
+        "[ratio], income_ratio = regional per-capita income / national (BNS 2018-2020).",
+    )
+    access_loss_rate: float = unit(
+        0.03,
+        0.0,
+        1.0,
+        "Yearly hazard of losing internet access at national income [1/year] (affordability "
+        "shocks, device loss); set with access_rate so internet use stays below full.",
+    )
+    access_loss_income_elasticity: float = unit(
+        1.5,
+        0.0,
+        5.0,
+        "Elasticity of the access-loss hazard to regional income [ratio]: rate x income_ratio^-e.",
+    )
+    rural_centre_reach: float = unit(
+        0.85,
+        0.0,
+        1.0,
+        "Public-service-centre reach of rural residents relative to urban ones [ratio]: "
+        "distance to the district centre. Uniform: no complete regional settlement table.",
+    )
+    household_adults: float = unit(
+        1.6,
+        1.0,
+        10.0,
+        "Effective independent adults per household [persons]: households using e-gov = "
+        "1 - (1 - individual share)^h. BNS households average 3.5 persons (2.4 aged 15+); "
+        "members' use is correlated, so h is below that.",
+    )
+    vat_payer_share: tuple[float, float, float, float] = Field(
+        (0.05, 0.3, 0.8, 1.0),
+        description="Share of firms registered for VAT by size class micro, small, medium, "
+        "large [probability]; the 2019 e-invoicing mandate binds only them (assumption: "
+        "VAT registration is compulsory above a turnover threshold most micro firms stay under).",
+    )
     # --- businesses -----------------------------------------------------------------
     business_intercept: float = unit(-7.0, -20.0, 20.0, "G2B adoption intercept [logit/month].")
     business_quality: float = unit(3.0, 0.0, 20.0, "Effect of G2B service quality [logit].")
@@ -548,9 +621,7 @@ class Coefficients(Strict):
         "Open data an agency must publish before private providers can run a service on "
         "it [0-1]; B2G does not need the agency to be on the data exchange.",
     )
-    b2g_max_contracts: int = unit(
-        1, 0, 100, "Most B2G providers one agency contracts at a time [count]."
-    )
+    b2g_max_contracts: int = unit(1, 0, 100, "Most B2G providers one agency contracts at a time [count].")
     b2g_contract_end: float = unit(
         0.1, 0.0, 12.0, "Yearly hazard that a B2G contract ends [1/year] (mean length 10 years)."
     )

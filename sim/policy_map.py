@@ -36,7 +36,9 @@ class MapSpec:
 
 
 def _branch(params: Params, lever: str, spec: MapSpec) -> Params:
-    extra = PolicySpec(lever=lever, start=spec.switch_year, end=params.end_year, budget_share=spec.extra_share)
+    extra = PolicySpec(
+        lever=lever, start=spec.switch_year, end=params.end_year, budget_share=spec.extra_share
+    )
     return params.model_copy(update={"policies": [*params.policies, extra]})
 
 
@@ -85,7 +87,14 @@ def policy_map(
                 a = run_from_state(interop, seed, spec, j, mat)
                 b = run_from_state(platforms, seed, spec, j, mat)
                 rows.append(
-                    dict(joined_share=j, maturity=mat, seed=seed, interoperability=a, new_platforms=b, difference=a - b)
+                    dict(
+                        joined_share=j,
+                        maturity=mat,
+                        seed=seed,
+                        interoperability=a,
+                        new_platforms=b,
+                        difference=a - b,
+                    )
                 )
     return pd.DataFrame(rows)
 
@@ -96,4 +105,6 @@ def baseline_state(params: Params, seed: int, spec: MapSpec | None = None) -> tu
     model = EGovModel(params, seed=seed)
     while model.steps < (spec.switch_year - params.start_year) * params.steps_per_year:
         model.step()
-    return float(model.agency_store["joined"].mean()), float(model.services.maturity[model.services.available].mean())
+    return float(model.agency_store["joined"].mean()), float(
+        model.services.maturity[model.services.available].mean()
+    )

@@ -462,7 +462,8 @@ def transition_section(table: pd.DataFrame) -> str:
     explain = (
         "<p class='note'>Years each e-government stage is first reached (1 Information, "
         "2 Interactive, 3 Transactional, 4 Transformational, 5 Broad), years online self-service first "
-        "reaches 25/50/75%, the year of fastest growth of online self-service (not evidence of tipping by itself; every S-curve has one, growth in "
+        "reaches 25/50/75%, the year of fastest growth of online self-service (not evidence of "
+        "tipping by itself: every S-curve has one; growth in "
         "percentage points per year), stages skipped (passed without being held), and interaction "
         "models active ahead of the stage the narrow sequence expects (first year).</p>"
     )

@@ -72,9 +72,9 @@ def threshold_crossings(
 
 
 def fastest_growth(frame: pd.DataFrame, column: str = "citizen_online_share") -> tuple[float, float]:
-    """The time of fastest growth (every S-curve has one, so it is not evidence of a
-    tipping point: see `neighbour_jumps`, `bimodality` and `persistence` for that) and that growth rate (units per
-    year). Growth at a step is the centred difference over one year (half a year either
+    """The time of fastest growth and that growth rate (units per year). Every S-curve
+    has one, so it is not evidence of a tipping point: see `neighbour_jumps`,
+    `bimodality` and `persistence` for that. Growth at a step is the centred difference over one year (half a year either
     side), which ignores month-to-month noise; where several steps tie at the maximum
     (a one-step jump), the middle of the first such run. NaN for a series of fewer than
     three steps or one that never grows."""
@@ -200,8 +200,13 @@ def neighbour_jumps(grid: pd.DataFrame, parameter: str, outcome: str, by: str = 
         steps = np.diff(y)
         i = int(np.argmax(np.abs(steps)))
         rows.append(
-            {by: key, "from": x[i], "to": x[i + 1], "relative_step": x[i + 1] / x[i] - 1 if x[i] else np.inf,
-             "jump": float(steps[i])}
+            {
+                by: key,
+                "from": x[i],
+                "to": x[i + 1],
+                "relative_step": x[i + 1] / x[i] - 1 if x[i] else np.inf,
+                "jump": float(steps[i]),
+            }
         )
     return pd.DataFrame(rows)
 

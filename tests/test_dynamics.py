@@ -51,9 +51,7 @@ def test_table3_stage_years_within_one_year(runs, stage, recorded):
 
 def test_agency_stages_coexist_every_year_2012_2023(runs):
     for year in range(2012, 2024):
-        levels = np.median(
-            [[r.loc[year, f"agencies_stage{s}"] for s in (1, 2, 3)] for r in runs], axis=0
-        )
+        levels = np.median([[r.loc[year, f"agencies_stage{s}"] for s in (1, 2, 3)] for r in runs], axis=0)
         assert (levels > 0).sum() >= 2, (year, levels)
 
 
@@ -123,9 +121,12 @@ def tipping_params(share: float, coordination: bool = True) -> Params:
 
 
 def interop_2030(share: float, seed: int, coordination: bool = True) -> float:
-    return float(sim.EGovModel(tipping_params(share, coordination), seed=seed).run().national_frame()[
-        "interoperability"
-    ].iloc[-1])
+    return float(
+        sim.EGovModel(tipping_params(share, coordination), seed=seed)
+        .run()
+        .national_frame()["interoperability"]
+        .iloc[-1]
+    )
 
 
 def budget_grid(coordination: bool) -> pd.DataFrame:

@@ -146,7 +146,11 @@ def test_sweep_transition_table_takes_medians_across_seeds():
 
 def test_neighbour_jumps_find_the_step_and_ignore_smooth_curves():
     grid = pd.DataFrame(
-        {"seed": [0] * 4 + [1] * 4, "x": [1.0, 1.1, 1.21, 1.331] * 2, "y": [0.1, 0.12, 0.8, 0.82, 0.1, 0.2, 0.3, 0.4]}
+        {
+            "seed": [0] * 4 + [1] * 4,
+            "x": [1.0, 1.1, 1.21, 1.331] * 2,
+            "y": [0.1, 0.12, 0.8, 0.82, 0.1, 0.2, 0.3, 0.4],
+        }
     )
     jumps = tr.neighbour_jumps(grid, "x", "y").set_index("seed")
     assert jumps.loc[0, "jump"] == pytest.approx(0.68) and jumps.loc[0, "from"] == 1.1

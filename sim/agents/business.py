@@ -73,6 +73,7 @@ class Business(ColumnAgent):
         State("weight", np.float64, 1.0, "Firms this agent stands for [firms]"),
         State("readiness", np.float64, 0.0, "Digital readiness [0-1]"),
         State("adopted", np.bool_, False, "Uses G2B e-services"),
+        State("vat_payer", np.bool_, False, "Registered for VAT: bound by the e-invoicing mandate"),
     )
 
     def step(self) -> None:
@@ -80,6 +81,7 @@ class Business(ColumnAgent):
         m = self.model
         k, x, i, r = m.coefficients, m.business_inputs, self.row, self.region
         readiness, adopted = self.readiness, self.adopted
+        mandate = x.mandate[r] if self.vat_payer else 0.0
 
         now_adopted = adopted
         if not adopted:
@@ -89,13 +91,11 @@ class Business(ColumnAgent):
                 readiness,
                 x.peers[r],
                 k.business_size[self.size],
-                x.mandate[r],
+                mandate,
                 x.steps_per_year,
             )
             now_adopted = bool(x.draws["adoption"][i] < p)
-        elif x.draws["drop"][i] < drop_probability(
-            k, x.quality[r], x.outage[r], x.mandate[r], x.steps_per_year
-        ):
+        elif x.draws["drop"][i] < drop_probability(k, x.quality[r], x.outage[r], mandate, x.steps_per_year):
             now_adopted = False
 
         self.readiness = new_readiness(k, readiness, adopted, x.open_data[r], x.steps_per_year)
@@ -106,7 +106,7 @@ def step_all(store, k: Coefficients, x: BusinessInputs) -> None:
     """The vectorized kernel: `Business.step` for every firm at once."""
     region = store["region"]
     readiness, adopted = store["readiness"], store["adopted"]
-    quality, mandate = x.quality[region], x.mandate[region]
+    quality, mandate = x.quality[region], np.where(store["vat_payer"], x.mandate[region], 0.0)
 
     p_adopt = adoption_probability(
         k,
