@@ -72,12 +72,12 @@ def threshold_crossings(
 
 
 def fastest_growth(frame: pd.DataFrame, column: str = "citizen_online_share") -> tuple[float, float]:
-    """The time of fastest growth and that growth rate (units per year). Every S-curve
-    has one, so it is not evidence of a tipping point: see `neighbour_jumps`,
-    `bimodality` and `persistence` for that. Growth at a step is the centred difference
-    over one year (half a year either side), which ignores month-to-month noise; where several steps tie at the maximum
-    (a one-step jump), the middle of the first such run. NaN for a series of fewer than
-    three steps or one that never grows."""
+    """The time of fastest growth and that growth rate (units per year). Every S-curve has
+    one, so it is not evidence of a tipping point: see `neighbour_jumps`, `bimodality`
+    and `persistence` for that. Growth at a step is the centred difference over one
+    year (half a year either side), which ignores month-to-month noise; where several
+    steps tie at the maximum (a one-step jump), the middle of the first such run. NaN
+    for a series of fewer than three steps or one that never grows."""
     times, values = decimal_time(frame), frame[column].to_numpy(dtype=float)
     if times.size < 3:
         return math.nan, math.nan
