@@ -124,7 +124,7 @@ def test_transition_table_by_place():
     assert not table.loc["National", "out_of_order"]
     assert table.loc["Fast", "skipped"] == "2 Interactive" and table.loc["Fast", "out_of_order"]
     assert table.loc["Slow", "ahead"] == "C2G (2011)" and table.loc["Slow", "out_of_order"]
-    assert table.loc["National", "tipping_rate"] == pytest.approx(12 / 60)
+    assert table.loc["National", "fastest_growth_rate"] == pytest.approx(12 / 60)
 
 
 def test_sweep_transition_table_takes_medians_across_seeds():
@@ -142,3 +142,31 @@ def test_sweep_transition_table_takes_medians_across_seeds():
     assert table.loc["b", "online_50"] == 2010  # median over the two seeds that got there
     assert table.loc["b", "online_50_runs"] == 2
     assert table.loc["b", "out_of_order_share"] == 0.0
+
+
+def test_neighbour_jumps_find_the_step_and_ignore_smooth_curves():
+    grid = pd.DataFrame(
+        {
+            "seed": [0] * 4 + [1] * 4,
+            "x": [1.0, 1.1, 1.21, 1.331] * 2,
+            "y": [0.1, 0.12, 0.8, 0.82, 0.1, 0.2, 0.3, 0.4],
+        }
+    )
+    jumps = tr.neighbour_jumps(grid, "x", "y").set_index("seed")
+    assert jumps.loc[0, "jump"] == pytest.approx(0.68) and jumps.loc[0, "from"] == 1.1
+    assert jumps.loc[1, "jump"] == pytest.approx(0.1)
+    assert jumps["relative_step"].max() == pytest.approx(0.1)
+
+
+def test_bimodality_separates_two_outcomes_from_one():
+    assert tr.bimodality([0.1, 0.1, 0.12, 0.9, 0.9, 0.88]) > tr.BIMODAL
+    assert tr.bimodality(np.random.default_rng(0).normal(0.5, 0.05, 50)) < tr.BIMODAL
+    assert tr.bimodality([0.3] * 5) == 0.0
+
+
+def test_persistence_is_the_gap_after_the_end_year():
+    base = monthly(2010, np.linspace(0.1, 0.5, 60))
+    more = base.copy()
+    more["citizen_online_share"] += np.where(more["year"] >= 2012, 0.05, 0.0)
+    gap = tr.persistence(more, base, "citizen_online_share", 2012)
+    assert list(gap.index) == [2013, 2014] and gap.to_numpy() == pytest.approx([0.05, 0.05])

@@ -126,6 +126,20 @@ INDICATORS = {
     "online_theil": ("Theil T of online use", "index", False),
     "mean_service_maturity": ("mean service maturity", "level 0-4", False),
     "egov_stage": ("e-government stage", "stage 0-5", False),
+    "egov_users_12m_share": (
+        "people who used e-government online in the last 12 months",
+        "share of people",
+        True,
+    ),
+    "egov_households_12m_share": (
+        "households using e-government in the last 12 months",
+        "share of households",
+        True,
+    ),
+    "services_transactional_share": ("services available as online transactions", "share of services", True),
+    "online_transactions_per_month": ("online transactions", "transactions per month", False),
+    "people_ever_online": ("people who ever transacted online", "persons", False),
+    "non_user_share": ("persistent non-users of online services", "share of people", True),
 }
 CHANNELS = ("citizen_online_share", "eservice_share", "assisted_share", "paper_share")
 
@@ -780,4 +794,43 @@ def sensitivity_figure(indices: pd.DataFrame, title: str | None = None) -> Figur
         ax.grid(alpha=0.3)
     method = "Morris screening (95% CI)" if morris else "Sobol indices (95% CI)"
     fig.suptitle(title or f"Which parameters drive each outcome: {method}")
+    return fig
+
+
+# --- regional drivers ---------------------------------------------------------------
+
+DRIVER_COLOURS = {
+    "income": "#E69F00",
+    "age": "#56B4E9",
+    "settlement": "#009E73",
+    "connectivity": "#CC79A7",
+    "other": "#999999",
+}
+
+
+@styled
+def drivers_figure(drivers: pd.DataFrame, title: str | None = None) -> Figure:
+    """Why each region sits where it does: its gap to the national mean of online use
+    (black dot) split into each regional input's contribution (stacked bars; grey: the
+    rest, interactions and chance). `drivers` is sim.drivers.region_drivers' table."""
+    inputs = [c for c in DRIVER_COLOURS if c in drivers]
+    df = drivers.sort_values("gap")
+    y = np.arange(len(df))
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(df) + 1.6), layout="constrained")
+    left_pos, left_neg = np.zeros(len(df)), np.zeros(len(df))
+    for name in inputs:
+        v = df[name].to_numpy()
+        left = np.where(v >= 0, left_pos, left_neg)
+        ax.barh(y, v, left=left, color=DRIVER_COLOURS[name], label=name, height=0.7)
+        left_pos += np.maximum(v, 0)
+        left_neg += np.minimum(v, 0)
+    ax.plot(df["gap"], y, "o", color="black", ms=5, label="gap to national mean")
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(y, df["region"])
+    indicator = drivers.attrs.get("indicator", "online use")
+    year = drivers.attrs.get("year", "")
+    ax.set_xlabel(f"contribution to the region's gap to the national mean ({unit(indicator) or 'share'})")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title or f"{label(indicator).capitalize()}, {year}:\nwhat puts each region where it is")
     return fig

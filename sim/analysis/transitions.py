@@ -1,5 +1,5 @@
 """Transition diagnostics: when each e-government stage is entered, when online use
-crosses 25/50/75%, the year of fastest growth (the tipping point), and whether stages
+crosses 25/50/75%, the year of fastest growth, and whether stages
 were entered out of order.
 
 Every function takes tidy series (columns `year`, `month` and the indicator, one row per
@@ -72,11 +72,12 @@ def threshold_crossings(
 
 
 def fastest_growth(frame: pd.DataFrame, column: str = "citizen_online_share") -> tuple[float, float]:
-    """The tipping point: the time of fastest growth and that growth rate (units per
-    year). Growth at a step is the centred difference over one year (half a year either
-    side), which ignores month-to-month noise; where several steps tie at the maximum
-    (a one-step jump), the middle of the first such run. NaN for a series of fewer than
-    three steps or one that never grows."""
+    """The time of fastest growth and that growth rate (units per year). Every S-curve has
+    one, so it is not evidence of a tipping point: see `neighbour_jumps`, `bimodality`
+    and `persistence` for that. Growth at a step is the centred difference over one
+    year (half a year either side), which ignores month-to-month noise; where several
+    steps tie at the maximum (a one-step jump), the middle of the first such run. NaN
+    for a series of fewer than three steps or one that never grows."""
     times, values = decimal_time(frame), frame[column].to_numpy(dtype=float)
     if times.size < 3:
         return math.nan, math.nan
@@ -120,8 +121,8 @@ def diagnose(series: pd.DataFrame, profile: pd.DataFrame | None = None) -> dict:
     for level, t in threshold_crossings(series).items():
         row[f"online_{round(level * 100)}"] = year_of(t)
     t, rate = fastest_growth(series)
-    row["tipping_year"] = year_of(t)
-    row["tipping_rate"] = rate
+    row["fastest_growth_year"] = year_of(t)
+    row["fastest_growth_rate"] = rate
     skipped = skipped_stages(series)
     ahead = models_ahead(profile) if profile is not None else {}
     row["skipped"] = ", ".join(f"{s} {EGOV_STAGES[s]}" for s in skipped)
@@ -134,8 +135,8 @@ COLUMNS = [
     "place",
     *(f"stage_{s}" for s in STAGES),
     *(f"online_{round(level * 100)}" for level in ONLINE_LEVELS),
-    "tipping_year",
-    "tipping_rate",
+    "fastest_growth_year",
+    "fastest_growth_rate",
     "skipped",
     "ahead",
     "out_of_order",
@@ -146,7 +147,7 @@ def transition_table(
     national: pd.DataFrame, regions: pd.DataFrame | None = None, profile: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """One row for the nation and one per region: stage entry years, the years online
-    self-service reaches 25/50/75%, the tipping point, and stages entered out of order."""
+    self-service reaches 25/50/75%, the year of fastest growth, and stages entered out of order."""
 
     def place_profile(name):
         if profile is None or profile.empty:
@@ -170,7 +171,7 @@ def sweep_transition_table(runs: pd.DataFrame) -> pd.DataFrame:
     for (scenario, _), series in runs.groupby(["scenario", run_key], sort=False):
         per_run.append({"scenario": scenario, **diagnose(series.sort_values(["year", "month"]))})
     table = pd.DataFrame(per_run)
-    year_columns = [c for c in COLUMNS if c.startswith(("stage_", "online_")) or c == "tipping_year"]
+    year_columns = [c for c in COLUMNS if c.startswith(("stage_", "online_")) or c == "fastest_growth_year"]
     rows = []
     for scenario, group in table.groupby("scenario", sort=False):
         row = {"scenario": scenario, "runs": len(group)}
@@ -178,7 +179,60 @@ def sweep_transition_table(runs: pd.DataFrame) -> pd.DataFrame:
             reached = group[c].dropna()
             row[c] = float(reached.median()) if len(reached) else math.nan
             row[f"{c}_runs"] = len(reached)
-        row["tipping_rate"] = float(group["tipping_rate"].median())
+        row["fastest_growth_rate"] = float(group["fastest_growth_rate"].median())
         row["out_of_order_share"] = float(group["out_of_order"].mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --- tipping and persistence from the model's dynamics ----------------------------------
+def neighbour_jumps(grid: pd.DataFrame, parameter: str, outcome: str, by: str = "seed") -> pd.DataFrame:
+    """Tipping as a jump across neighbouring parameter values: for each `by` group (a
+    seed), the largest change of `outcome` between two neighbouring values of
+    `parameter`, with the relative change of the parameter that caused it. A smooth
+    response gives small jumps for small steps; a tipping point gives a large one."""
+    rows = []
+    for key, group in grid.groupby(by):
+        g = group.sort_values(parameter)
+        x, y = g[parameter].to_numpy(float), g[outcome].to_numpy(float)
+        if len(x) < 2:
+            continue
+        steps = np.diff(y)
+        i = int(np.argmax(np.abs(steps)))
+        rows.append(
+            {
+                by: key,
+                "from": x[i],
+                "to": x[i + 1],
+                "relative_step": x[i + 1] / x[i] - 1 if x[i] else np.inf,
+                "jump": float(steps[i]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def bimodality(values) -> float:
+    """Sarle's bimodality coefficient of outcomes across seeds: above 5/9 (the value of a
+    uniform distribution) suggests two outcomes - the same policy tipping in some runs
+    and not in others. Needs at least 4 values; constant values give 0."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    n = v.size
+    if n < 4 or np.ptp(v) == 0:
+        return 0.0
+    # the population form (no small-sample correction, which swamps a handful of seeds):
+    # 1 for two equal spikes, 1/3 for a normal distribution
+    return float((stats.skew(v) ** 2 + 1) / (stats.kurtosis(v) + 3))
+
+
+BIMODAL = 5 / 9
+
+
+def persistence(with_: pd.DataFrame, without: pd.DataFrame, column: str, end_year: int) -> pd.Series:
+    """The gap an intervention leaves after it ends: year-end `column` of the run with it
+    minus the paired run without it (same seed), for every year after `end_year`."""
+    a = with_[with_["month"] == 12].set_index("year")[column]
+    b = without[without["month"] == 12].set_index("year")[column]
+    gap = (a - b).dropna()
+    return gap[gap.index > end_year]

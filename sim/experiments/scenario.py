@@ -262,7 +262,7 @@ def _apply_policy_changes(parent: dict, parent_origins: Origins, child: Source) 
 
 def _spends(policy: dict) -> bool:
     lever = LEVERS.get(policy.get("lever"))
-    return lever is not None and lever.acts_on != "mandate"
+    return lever is not None and lever.acts_on in ("agency", "region")
 
 
 def resolve(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, Origins, list[Path]]:

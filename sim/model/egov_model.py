@@ -9,19 +9,20 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.model import indicators, rng
+from sim.model import cohorts, indicators, rng
 from sim.model.agents import agency as agency_kind
 from sim.model.agents import business as business_kind
 from sim.model.agents import citizen as citizen_kind
 from sim.model.agents import region as region_kind
 from sim.model.agents.agency import Agency, as_seen_by_regions
 from sim.model.agents.business import Business, BusinessInputs
-from sim.model.agents.citizen import ONLINE, Citizen, CitizenInputs
+from sim.model.agents.citizen import ONLINE, Citizen, CitizenInputs, affordability, loss_hazard
 from sim.model.agents.region import Region
 from sim.model.framework import MODELS, profile
 from sim.model.levers import EVENTS, LEVERS
-from sim.model.params import Params, Target
+from sim.model.params import Coefficients, Params, Target
 from sim.model.world import (
+    AGE_COLUMNS,
     agents_per_region,
     build_businesses,
     build_citizens,
@@ -30,8 +31,22 @@ from sim.model.world import (
     business_regions,
     regions_frame,
 )
+from sim.model.world_data import BACKBONE_AGENCIES
 
 Engine = Literal["vectorized", "agent"]
+
+
+def effective_coefficients(params: Params) -> Coefficients:
+    """The coefficients with switched-off feedbacks zeroed: network effects (peers) and
+    habit live in the citizens' and firms' choice, so switching them off is a zero."""
+    fb, off = params.feedbacks, {}
+    if not fb.network_effects:
+        off.update(online_peers=0.0, business_peers=0.0)
+    if not fb.habit:
+        off["online_habit"] = 0.0
+    return params.coefficients.model_copy(update=off)
+
+
 ENGINES = ("vectorized", "agent")
 
 
@@ -54,6 +69,7 @@ class EGovModel(mesa.Model):
             raise TypeError(f"params must be sim.Params, got {type(self.params).__name__}")
         self.seed, self.engine = int(seed), engine
         world = self.params.world
+        self.coefficients = effective_coefficients(self.params)
 
         regions = regions_frame(world)
         self.region_names = regions["region"].tolist()
@@ -63,13 +79,15 @@ class EGovModel(mesa.Model):
             self.region_store[column] = regions[column].to_numpy()
         for r in range(self.n_regions):
             Region(self, self.region_store, r)
+        # regional inputs of the population (issue 11): income relative to the nation,
+        # adult age-band shares, rural coverage factor (villages without mobile internet)
+        self.income_ratio = regions["income_ratio"].to_numpy(dtype=np.float64)
+        self.age_shares = regions[AGE_COLUMNS].to_numpy(dtype=np.float64)
+        self.rural_signal = regions["rural_signal"].to_numpy(dtype=np.float64)
 
         government = build_government(self.region_names)
         self.agency_names = government.names
         self.agency_network = government.network
-        self.agency_partners = [
-            np.array(sorted(self.agency_network[a]), dtype=np.int64) for a in range(len(government.names))
-        ]
         self.services = government.services
         self.agency_store = Agency.new_store(len(government.names))
         self.agency_store["central"] = government.central
@@ -79,6 +97,19 @@ class EGovModel(mesa.Model):
         local_urban = self.region_store["urban_share"][np.maximum(government.region, 0)]
         self.agency_store["capacity"] = np.where(government.central, 0.3, 0.1 + 0.2 * local_urban)
         self.agency_store["interop"] = np.where(government.central, 0.08, 0.03)
+        # the exchange starts with the agencies hosting the backbone registers (2005-2007
+        # State Programme: individuals, legal entities, addresses, real estate)
+        self.agency_store["joined"] = np.isin(self.agency_names, BACKBONE_AGENCIES)
+        self.agency_store["interop"] = np.where(
+            self.agency_store["joined"], 0.3, self.agency_store["interop"]
+        )
+        # legacy systems of 2005: akimats' older than ministries' on average
+        g = rng.stream(self.seed, "build:agencies")
+        self.agency_store["legacy_age"] = np.where(
+            government.central,
+            g.uniform(2.0, 12.0, len(government.names)),
+            g.uniform(6.0, 16.0, len(government.names)),
+        )
         for a in range(len(government.names)):
             Agency(self, self.agency_store, a)
         # regions x agencies: each region is served by the central agencies and its akimat
@@ -86,9 +117,10 @@ class EGovModel(mesa.Model):
             self.agency_store["region"][None, :] == np.arange(self.n_regions)[:, None]
         )
         self.agencies_serving = serving / serving.sum(axis=1, keepdims=True)
+        self._serving_mask = serving
 
         self.citizen_store = Citizen.new_store(int(agents_per_region(regions, world.scale).sum()))
-        build_citizens(self.citizen_store, regions, world.scale, self.seed)
+        build_citizens(self.citizen_store, regions, world.scale, self.seed, self.params.coefficients)
         self.ties = build_ties(self.citizen_store["region"], world, self.seed)
         self.online_ties = self.ties @ (self.citizen_store["channel"] == ONLINE).astype(np.float32)
         for i in range(len(self.citizen_store)):
@@ -96,7 +128,14 @@ class EGovModel(mesa.Model):
 
         firm_regions = business_regions(regions, len(self.citizen_store), world)
         self.business_store = Business.new_store(firm_regions.size)
-        build_businesses(self.business_store, regions, firm_regions, world, self.seed)
+        build_businesses(
+            self.business_store,
+            regions,
+            firm_regions,
+            world,
+            self.seed,
+            self.params.coefficients.vat_payer_share,
+        )
         for i in range(len(self.business_store)):
             Business(self, self.business_store, i)
 
@@ -112,6 +151,14 @@ class EGovModel(mesa.Model):
         self.firms_by_region = self.business_blocks.sums(b["weight"])
 
         self.levers = [LEVERS[spec.lever](spec) for spec in self.params.policies]
+        self.b2g_regulation = 0.0
+        self._take_demand_signals(
+            {
+                "paper_share": self.citizen_blocks.means(c["channel"] == citizen_kind.PAPER),
+                "citizen_online_share": self.citizen_blocks.means(c["channel"] == ONLINE),
+                "c2g_participation": self.citizen_blocks.means(c["participated"]),
+            }
+        )
         self.active_events: list = []
         self.events = [EVENTS[spec.kind](spec, self) for spec in self.params.events]
         self.budget_spent = 0.0
@@ -148,14 +195,18 @@ class EGovModel(mesa.Model):
 
     # --- the step -------------------------------------------------------------------
     def step(self) -> None:
-        """One month: levers spend, agencies and regions respond, businesses and
-        citizens decide, indicators are recorded."""
+        """One month: in January the cohorts turn over; levers spend, agencies and
+        regions respond, businesses and citizens decide, indicators are recorded."""
+        if self.params.world.cohort_turnover and self.month == 1 and self.steps > 1:
+            self._cohort_turnover()
         self._open_books()
         self.budget_spent = sum(lever.spend(self) for lever in self.levers)
         self._book_spending_by_region()
-        self.interop_before = self.agency_store["interop"].copy()
+        self.joined_before = self.agency_store["joined"].copy()
+        self.ready_firms = self._ready_firms()
         self.agency_draws = self._draws(agency_kind.DECISIONS, len(self.agency_store))
         self.agents_by_type[Agency].do("step")
+        self.services.launch(self.agency_store["stage"], self.agency_store["joined"])
         self.agents_by_type[Region].do("step")
         self._step_kind(Business, business_kind.step_all, self._business_inputs())
         inputs = self._citizen_inputs()
@@ -171,10 +222,29 @@ class EGovModel(mesa.Model):
             self.step()
         return self
 
+    def _cohort_turnover(self) -> None:
+        """Each January (not the first): the bands move up, the oldest are replaced by
+        15-year-olds (sim/model/cohorts.py); the online-tie counts follow the reset channels."""
+        online_before = (self.citizen_store["channel"] == ONLINE).astype(np.float32)
+        cohorts.turnover(
+            self.citizen_store,
+            self.age_shares,
+            self.income_ratio,
+            self.params.coefficients,
+            self.seed,
+            self.year,
+        )
+        self._count_online_ties(online_before)
+
+    def coverage_rural_effective(self) -> np.ndarray:
+        """Rural coverage as citizens meet it: the region's rural coverage times its
+        settlement factor (villages without mobile internet), at most 1."""
+        return np.minimum(self.region_store["coverage_rural"] * self.rural_signal, 1.0)
+
     def _step_kind(self, kind, kernel, inputs) -> None:
         store = self.citizen_store if kind is Citizen else self.business_store
         if self.engine == "vectorized":
-            kernel(store, self.params.coefficients, inputs)
+            kernel(store, self.coefficients, inputs)
         else:
             self.agents_by_type[kind].do("step")
 
@@ -186,7 +256,23 @@ class EGovModel(mesa.Model):
         if changed.size:
             self.online_ties += self.ties[changed].T @ switch[changed]
 
+    def _take_demand_signals(self, reg: dict[str, np.ndarray]) -> None:
+        """What supply responds to next step: each region's paper demand, and each
+        agency's online use and C2G reports among the people it serves."""
+        self.region_store["paper_demand"] = reg["paper_share"]
+        people = self._serving_mask * self.people_by_region[:, None]  # regions x agencies
+        served = people.sum(axis=0)
+        self.agency_store["usage"] = reg["citizen_online_share"] @ people / served
+        self.agency_store["reports"] = reg["c2g_participation"] @ people / served
+
+    def _ready_firms(self) -> float:
+        """Share of firms (by weight) online and ready enough to provide services (B2G)."""
+        b = self.business_store
+        ready = b["adopted"] & (b["readiness"] >= self.coefficients.b2g_readiness)
+        return float(self.business_blocks.sums(ready * b["weight"]).sum() / self.firms_by_region.sum())
+
     def _open_books(self) -> None:
+        self.b2g_regulation = 0.0
         for column in agency_kind.INFLOWS:
             self.agency_store[column] = 0.0
         for column in (*region_kind.INFLOWS, "mandate_citizens", "mandate_businesses"):
@@ -204,8 +290,9 @@ class EGovModel(mesa.Model):
 
     def _regional_quality(self, audience: str) -> tuple[np.ndarray, np.ndarray]:
         a = self.agency_store
-        k = self.params.coefficients
-        quality = self.services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
+        quality = self.services.effective_quality(
+            a["interop"], a["outage"], self.coefficients.dependency_penalty
+        )
         down = a["outage"][self.services.owner].astype(np.float64)
         return self.services.by_region(quality, audience), self.services.by_region(down, audience)
 
@@ -213,12 +300,17 @@ class EGovModel(mesa.Model):
         rs = self.region_store
         quality, outage = self._regional_quality("citizens")
         governance = as_seen_by_regions(self.agencies_serving, self.agency_store)
+        k = self.coefficients
+        centre_reach = rs["centres"] * self.centres_open * k.assisted_preference
         self.citizen_inputs = CitizenInputs(
             quality=quality,
             coverage_urban=rs["coverage_urban"].copy(),
-            coverage_rural=rs["coverage_rural"].copy(),
-            centre_reach=rs["centres"] * self.centres_open * self.params.coefficients.assisted_preference,
-            paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]),
+            coverage_rural=self.coverage_rural_effective(),
+            centre_reach=centre_reach,
+            centre_reach_rural=centre_reach * k.rural_centre_reach,
+            affordability=affordability(k, self.income_ratio),
+            loss_hazard=loss_hazard(k, self.income_ratio, self.params.steps_per_year),
+            paper_open=self.paper_open * (1.0 - rs["mandate_citizens"]) * rs["counters"],
             literacy_dose=rs["literacy_dose"].copy(),
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
@@ -227,10 +319,22 @@ class EGovModel(mesa.Model):
             ties=self.ties,
             online_ties=self.online_ties,
             region_sizes=self.citizen_blocks.counts,
+            trust_shock=self._breach_trust_shock(),
             draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
             steps_per_year=self.params.steps_per_year,
+            step=self.steps,
         )
         return self.citizen_inputs
+
+    def _breach_trust_shock(self) -> float:
+        """Trust every citizen loses this step: a visible breach is national news, in
+        proportion to the share of citizen services it takes down."""
+        if not self.params.feedbacks.breach_trust:
+            return 0.0
+        s = self.services
+        citizen_services = s.available & (s.audience == 0)
+        down = self.agency_store["outage"][s.owner] & citizen_services
+        return self.coefficients.breach_trust_loss * float(down.sum() / max(citizen_services.sum(), 1))
 
     def _business_inputs(self) -> BusinessInputs:
         b = self.business_store
@@ -241,7 +345,7 @@ class EGovModel(mesa.Model):
             peers=self.business_blocks.means(b["adopted"]),
             mandate=self.region_store["mandate_businesses"].copy(),
             outage=outage,
-            gate=governance["openness"] * governance["interop"],
+            open_data=governance["open_data"],
             draws=self._draws(business_kind.DECISIONS, len(self.business_store)),
             steps_per_year=self.params.steps_per_year,
         )
@@ -280,6 +384,7 @@ class EGovModel(mesa.Model):
         reg = indicators.region_indicators(self)
         nat = indicators.national_indicators(self, reg)
         self._regional.append(reg)
+        self._take_demand_signals(reg)
         self._national.append({"step": self.steps, "year": self.year, "month": self.month, **nat})
 
     def national_frame(self) -> pd.DataFrame:

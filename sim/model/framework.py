@@ -34,7 +34,9 @@ EGOV_STAGES = {
 }
 OPENNESS_LEVELS = {0: "Closed", 1: "Publishing", 2: "Consultation", 3: "Participation"}
 # The narrow stage from which each model is expected: active earlier means "ahead".
-MODEL_EXPECTED_STAGE = {"G2G": 1, "G2B": 3, "G2C": 3, "B2G": 3, "C2G": 3}
+# B2G and C2G belong to broad e-government (stage 5): active below it, they run ahead of
+# the narrow side - the source paper's finding for Kazakhstan.
+MODEL_EXPECTED_STAGE = {"G2G": 1, "G2B": 3, "G2C": 3, "B2G": 5, "C2G": 5}
 
 
 def agency_stage(capacity, maturity, interop, th):
@@ -45,26 +47,29 @@ def agency_stage(capacity, maturity, interop, th):
     return int(stage) if np.ndim(stage) == 0 else stage
 
 
-def model_strengths(g2g, g2b, g2c, b2g_share, c2g_share, th) -> dict:
+def model_strengths(g2g, g2b, g2c, b2g_providers, c2g_share, th) -> dict:
     """Strength 0-1 of each interaction model. G2G is linked interoperability, G2B the
-    share of firms online, G2C the e-service share of citizen transactions; B2G and C2G
-    are provider and participation shares relative to what counts as full strength."""
+    share of firms online, G2C the e-service share of citizen transactions; B2G is the
+    number of private providers under contract and C2G the participation share, each
+    relative to what counts as full strength."""
     return {
         "G2G": g2g,
         "G2B": g2b,
         "G2C": g2c,
-        "B2G": np.minimum(b2g_share / th.b2g_full_share, 1.0),
+        "B2G": np.minimum(np.asarray(b2g_providers, dtype=np.float64) / th.b2g_full_providers, 1.0),
         "C2G": np.minimum(c2g_share / th.c2g_full_share, 1.0),
     }
 
 
-def egov_stage(maturity_shares, eservice_share, interop, b2g_active, c2g_active, th):
-    """0-5. `maturity_shares` are the shares of services at level >= 1, 2, 3."""
+def egov_stage(maturity_shares, eservice_share, interop, b2g_active, c2g_active, th, links_joined=1.0):
+    """0-5. `maturity_shares` are the shares of services at level >= 1, 2, 3. Stage 5
+    needs B2G and C2G active *and* the integration stage 4 promises: the share of data
+    dependencies linked through the exchange at least `broad_integration`."""
     s1, s2, s3 = (np.asarray(s) >= th.stage_share for s in maturity_shares)
     s4 = (np.asarray(eservice_share) >= th.transformational_eservice) & (
         np.asarray(interop) >= th.transformational_interop
     )
-    s5 = np.asarray(b2g_active) & np.asarray(c2g_active)
+    s5 = np.asarray(b2g_active) & np.asarray(c2g_active) & (np.asarray(links_joined) >= th.broad_integration)
     cumulative = s1.astype(int) + (s1 & s2) + (s1 & s2 & s3) + (s1 & s2 & s3 & s4)
     stage = cumulative + ((cumulative == 4) & s5)
     return int(stage) if np.ndim(stage) == 0 else stage

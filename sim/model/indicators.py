@@ -29,7 +29,13 @@ PEOPLE_WEIGHTED = (
     "failure_share",
     "broadband_coverage",
     "centre_reach",
+    "paper_counters",
+    "egov_users_12m_share",
+    "egov_households_12m_share",
+    "non_user_share",
 )
+# Counts of people or transactions: the nation is the sum of its regions.
+SUMMED = ("online_transactions_per_month", "people_ever_online")
 
 
 class Blocks:
@@ -123,11 +129,40 @@ def disparity(region_values, region_weights, cell_values, cell_weights, cell_urb
     }
 
 
+def users_in_last_year(last_online_step: np.ndarray, step: int, steps_per_year: int) -> np.ndarray:
+    """Who completed an online transaction in the 12 months ending with `step`: the last
+    online step is one of the last `steps_per_year` steps (-1: never)."""
+    return last_online_step >= max(step - steps_per_year + 1, 0)
+
+
+def households_with_a_user(individual_share, household_adults: float):
+    """Share of households with at least one user, when each of `household_adults`
+    effective independent adults uses with the individual share."""
+    return 1.0 - (1.0 - individual_share) ** household_adults
+
+
+def survey_indicators(m: ModelState) -> dict[str, np.ndarray]:
+    """Indicators as the surveys and portal statistics define them, by region: persons and
+    households who used e-government online in the last 12 months, online transactions
+    per month, people who ever transacted online, persistent non-users."""
+    c, by_region = m.citizen_store, m.citizen_blocks
+    spy = m.params.steps_per_year
+    last = c["last_online_step"]
+    out = {"egov_users_12m_share": by_region.means(users_in_last_year(last, m.steps, spy))}
+    out["egov_households_12m_share"] = households_with_a_user(
+        out["egov_users_12m_share"], m.params.coefficients.household_adults
+    )
+    out["online_transactions_per_month"] = by_region.means(last == m.steps) * m.people_by_region * (12 / spy)
+    out["people_ever_online"] = by_region.means(last >= 0) * m.people_by_region
+    out["non_user_share"] = by_region.means(c["non_user"])
+    return out
+
+
 def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     """Every per-region indicator at the current step, as arrays over regions."""
     R = m.n_regions
     c, b, a, rs = m.citizen_store, m.business_store, m.agency_store, m.region_store
-    k, th = m.params.coefficients, m.params.thresholds
+    k, th = m.coefficients, m.params.thresholds
     by_region, channel = m.citizen_blocks, c["channel"]
     services = m.services
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
@@ -146,12 +181,14 @@ def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     out["c2g_participation"] = by_region.means(c["participated"])
     out["failure_share"] = by_region.means(c["failed"])
     out["business_adoption"] = m.business_blocks.means(b["adopted"])
-    b2g_share = m.business_blocks.means(b["b2g"])
-    out["b2g_providers"] = b2g_share * m.firms_by_region
+    # providers serving the region: its akimat's and the central agencies'
+    out["b2g_providers"] = (m._serving_mask @ a["b2g_contracts"]).astype(np.float64)
     out["broadband_coverage"] = (
-        rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * rs["coverage_rural"]
+        rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * m.coverage_rural_effective()
     )
+    out.update(survey_indicators(m))
     out["centre_reach"] = rs["centres"].copy()
+    out["paper_counters"] = rs["counters"].copy()
 
     serving = m.agencies_serving  # regions x agencies, weights summing to 1 per region
     out["interoperability"] = serving @ a["interop"]
@@ -159,13 +196,15 @@ def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     out["mean_service_maturity"] = both @ services.maturity
     out["mean_effective_quality"] = both @ quality
     levels = [both @ (services.maturity >= lvl) for lvl in (1, 2, 3)]
+    out["services_transactional_share"] = levels[2]
     out["g2g"] = both @ services.mean_link(a["interop"])
+    out["data_links_joined"] = both @ services.links_joined(a["joined"])
     out["openness"] = as_seen_by_regions(serving, a)["openness"]
     strengths = framework.model_strengths(
         out["g2g"],
         out["business_adoption"],
         out["eservice_share"],
-        b2g_share,
+        out["b2g_providers"],
         out["c2g_participation"],
         th,
     )
@@ -178,6 +217,7 @@ def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
         strengths["B2G"] >= th.model_active,
         strengths["C2G"] >= th.model_active,
         th,
+        out["data_links_joined"],
     )
     for s in (1, 2, 3):
         out[f"agencies_stage{s}"] = np.bincount(
@@ -193,19 +233,25 @@ def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
 
 def national_indicators(m: ModelState, reg: dict[str, np.ndarray]) -> dict[str, float]:
     """The nation from its regions (people-weighted) and from all agencies and services."""
-    k, th = m.params.coefficients, m.params.thresholds
+    k, th = m.coefficients, m.params.thresholds
     a, services = m.agency_store, m.services
     p = m.people_by_region / m.people_by_region.sum()
     out = {name: float(p @ reg[name]) for name in PEOPLE_WEIGHTED}
+    out.update({name: float(reg[name].sum()) for name in SUMMED})
     firms = m.firms_by_region
     out["business_adoption"] = float(firms @ reg["business_adoption"] / firms.sum())
-    out["b2g_providers"] = float(reg["b2g_providers"].sum())
-    b2g_share = out["b2g_providers"] / firms.sum()
+    out["b2g_providers"] = float(a["b2g_contracts"].sum())
     out["interoperability"] = float(a["interop"].mean())
-    out["mean_service_maturity"] = float(services.maturity.mean())
+    live = services.available
+    out["mean_service_maturity"] = float(services.maturity[live].mean())
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
-    out["mean_effective_quality"] = float(quality.mean())
-    out["g2g"] = float(services.mean_link(a["interop"]).mean())
+    out["mean_effective_quality"] = float(quality[live].mean())
+    out["g2g"] = float(services.mean_link(a["interop"])[live].mean())
+    out["data_links_joined"] = services.share_links_joined(a["joined"])
+    out["agencies_joined"] = int(a["joined"].sum())
+    out["services_available"] = int(live.sum())
+    out["services_maintained"] = float(a["maintained"].mean())
+    out["legacy_age"] = float(a["legacy_age"].mean())
     answered = responsiveness(a["capacity"], a["engagement"])
     out["openness"] = float(
         framework.openness_index(a["open_data"].mean(), a["engagement"].mean(), answered.mean())
@@ -214,13 +260,14 @@ def national_indicators(m: ModelState, reg: dict[str, np.ndarray]) -> dict[str, 
         out["g2g"],
         out["business_adoption"],
         out["eservice_share"],
-        b2g_share,
+        out["b2g_providers"],
         out["c2g_participation"],
         th,
     )
     for name in MODELS:
         out[f"{name.lower()}_strength"] = float(strengths[name])
-    levels = [float((services.maturity >= lvl).mean()) for lvl in (1, 2, 3)]
+    levels = [float((services.maturity[live] >= lvl).mean()) for lvl in (1, 2, 3)]
+    out["services_transactional_share"] = levels[2]
     out["egov_stage"] = framework.egov_stage(
         levels,
         out["eservice_share"],
@@ -228,6 +275,7 @@ def national_indicators(m: ModelState, reg: dict[str, np.ndarray]) -> dict[str, 
         strengths["B2G"] >= th.model_active,
         strengths["C2G"] >= th.model_active,
         th,
+        out["data_links_joined"],
     )
     for s in (1, 2, 3):
         out[f"agencies_stage{s}"] = int((a["stage"] == s).sum())

@@ -2,7 +2,7 @@
 interventions): a scenario file names them, the model instantiates them with their spec.
 
 A lever only decides *where money goes* (which agencies or regions, how much each step);
-what the money does is the receiving agent's rule (sim/agents/agency.py, region.py).
+what the money does is the receiving agent's rule (sim/model/agents/agency.py, region.py).
 That keeps every effect in one place and lets rival levers be compared at equal cost.
 """
 
@@ -76,11 +76,18 @@ def register(cls):
 
 
 def budget_levers() -> set[str]:
-    return {n for n, c in LEVERS.items() if c.acts_on != "mandate"}
+    """Levers that spend a share of the budget (programmes)."""
+    return {n for n, c in LEVERS.items() if c.acts_on in ("agency", "region")}
 
 
 def audience_levers() -> set[str]:
+    """Levers that address one service group (citizens or businesses)."""
     return {n for n, c in LEVERS.items() if c.acts_on == "mandate"}
+
+
+def intensity_levers() -> set[str]:
+    """Levers that cost no budget and act with an intensity (regulations)."""
+    return {n for n, c in LEVERS.items() if c.acts_on in ("mandate", "regulation")}
 
 
 class Lever:
@@ -148,7 +155,8 @@ class CivilServiceTraining(Lever):
 
 @register
 class OpenData(Lever):
-    """Agencies publish open data: openness, and the gate for B2G providers."""
+    """Agencies publish open data: openness, the gate for B2G providers, and data firms
+    reuse (faster business readiness)."""
 
     name = "open_data"
     acts_on = "agency"
@@ -224,6 +232,22 @@ class Mandate(Lever):
             mask = model.target_regions(self.spec.target)
             column = model.region_store[f"mandate_{self.spec.audience}"]
             np.maximum(column, self.spec.intensity * mask, out=column)
+        return 0.0
+
+
+@register
+class Partnership(Lever):
+    """Regulation that lets agencies contract private firms to run services for the state
+    (public-private partnership law, as behind privately run road-safety cameras). Costs
+    no budget; `intensity` scales how freely agencies may contract (B2G providers)."""
+
+    name = "partnership"
+    acts_on = "regulation"
+    direction = "b2g_providers"
+
+    def spend(self, model: EGovModel) -> float:
+        if self.spec.active(model.year):
+            model.b2g_regulation = max(model.b2g_regulation, self.spec.intensity)
         return 0.0
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.model.levers import EVENTS, LEVERS, audience_levers, budget_levers
+from sim.model.levers import EVENTS, LEVERS, budget_levers, intensity_levers
 from sim.model.world_data import agency_names, kazakhstan_region_names, synthetic_region_names
 
 INDICATORS_FOR_TARGETING = (
@@ -100,6 +100,17 @@ class WorldSpec(Strict):
         "as a share of all ties [ratio] (migration, kin).",
     )
 
+    cohort_turnover: bool = Field(
+        True,
+        description="Citizens age through the bands each January and the oldest are replaced "
+        "by 15-year-olds of the same region (false: the 2005 population never changes).",
+    )
+    uniform_inputs: list[Literal["income", "age", "settlement", "connectivity"]] = Field(
+        default_factory=list,
+        description="Regional inputs set to their national value in every region "
+        "(counterfactuals for sim.drivers.region_drivers); empty in ordinary runs.",
+    )
+
     @property
     def region_names(self) -> list[str]:
         if self.kind == "kazakhstan":
@@ -120,23 +131,8 @@ class Coefficients(Strict):
         "fraction of the remaining gap closed. Lee (JASSS 2010): modest investment in "
         "shared standards raises interoperability sharply.",
     )
-    interop_network_gain: float = unit(
-        1.5,
-        0.0,
-        10.0,
-        "How much more an agency gains from joining the exchange when all its data "
-        "partners have joined [multiplier on uptake]: the standard is a network good.",
-    )
-    interop_spillover: float = unit(
-        0.03,
-        0.0,
-        1.0,
-        "Unfunded uptake of the standard per year when all partners have joined, times the "
-        "agency's staff capacity [share of gap/year]: best practice spreads along the "
-        "data-exchange network to agencies able to absorb it.",
-    )
     platform_per_budget: float = unit(
-        30.0,
+        60.0,
         0.0,
         100.0,
         "Service maturity gained per unit of annual spend per service [share of the gap "
@@ -202,6 +198,171 @@ class Coefficients(Strict):
         "Quality lost per data dependency on an agency not linked through the exchange "
         "[share]: the applicant is sent to fetch the certificate on paper.",
     )
+    # --- government side: agencies that decide (issue 10) -------------------------
+    agency_budget: float = unit(
+        0.06,
+        0.0,
+        10.0,
+        "An agency's own yearly IT budget per service it runs [bn KZT/(service x year)], "
+        "before programme money from the levers; it pays for maintenance first, and what "
+        "is left upgrades services.",
+    )
+    maintenance_cost: float = unit(
+        0.08,
+        0.0,
+        10.0,
+        "Yearly cost of keeping one fully mature service (level 4) running on new systems "
+        "[bn KZT/(service x year)], proportional to maturity and growing with legacy age: "
+        "public-sector IT spends most of its budget on running what exists (GAO 2019: about "
+        "80% of US federal IT spend is operations and maintenance of legacy systems).",
+    )
+    obsolescence: float = unit(
+        0.25,
+        0.0,
+        2.0,
+        "Yearly loss of an unmaintained service's maturity [share of level/year]: "
+        "technology obsolescence (browsers, security standards, devices move on).",
+    )
+    legacy_cost: float = unit(
+        0.6,
+        0.0,
+        10.0,
+        "Extra maintenance and joining cost per decade of legacy-system age "
+        "[multiplier per 10 years]: old systems are dearer to run and to connect.",
+    )
+    renewal_per_budget: float = unit(
+        20.0,
+        0.0,
+        1000.0,
+        "Years of legacy age removed per unit of platform spend per service "
+        "[years/(bn KZT per service)]: new platforms replace old systems.",
+    )
+    join_benefit: float = unit(
+        1.2,
+        0.0,
+        20.0,
+        "Yearly value to an agency of being on the national data exchange when all its "
+        "data partners are on it [cost units]: the exchange is a coordination game, worth "
+        "as much as the share of partners already joined (Fountain 2001; Scholl & Klischewski "
+        "2007: interoperability pays only when both sides connect).",
+    )
+    join_cost: float = unit(
+        1.0,
+        0.0,
+        20.0,
+        "Cost to an agency of joining the exchange with new systems [cost units], times "
+        "(1 + legacy_cost x age/10): re-engineering legacy systems to the standard.",
+    )
+    exchange_upkeep: float = unit(
+        0.3,
+        0.0,
+        20.0,
+        "Yearly cost of staying on the exchange [cost units], times the legacy factor. "
+        "Below join_cost: joining is sunk, so an agency stays where it would not join "
+        "(the source of hysteresis in data exchange).",
+    )
+    join_subsidy: float = unit(
+        3.0,
+        0.0,
+        100.0,
+        "Cost units that one bn KZT a year of interoperability programme money covers "
+        "for an agency [cost units/(bn KZT/year)].",
+    )
+    join_rate: float = unit(
+        1.0,
+        0.0,
+        12.0,
+        "Yearly hazard that an agency for which joining (or leaving) pays acts on it [1/year]: "
+        "procurement and approval take time.",
+    )
+    integration_rate: float = unit(
+        0.5,
+        0.0,
+        12.0,
+        "Yearly share of the remaining integration gap a joined agency closes, times its "
+        "absorption [share of gap/year]; interoperability money adds interop_per_budget.",
+    )
+    interop_decay: float = unit(
+        0.15,
+        0.0,
+        5.0,
+        "Yearly decay of the integration of an agency off the exchange [share/year]: "
+        "bilateral links break as systems change.",
+    )
+    stage_absorption: tuple[float, float, float] = Field(
+        (0.8, 0.9, 1.0),
+        description="How much of programme money an agency absorbs at digitalization stage 1 "
+        "Automation, 2 Digitalization, 3 Transformation [ratio]: data-driven and platform "
+        "organisations put money to work better.",
+    )
+    automation_ceiling: float = unit(
+        3.3,
+        0.0,
+        4.0,
+        "Highest maturity an agency at stage 1 Automation can give its services [levels]: "
+        "it moves existing processes online but cannot redesign them.",
+    )
+    usage_budget: float = unit(
+        0.04,
+        0.0,
+        10.0,
+        "Extra yearly budget an agency gets per service at full online use of its services "
+        "[bn KZT/(service x year)]: online capacity follows demand (usage-driven supply).",
+    )
+    counter_viability: float = unit(
+        0.2,
+        0.0,
+        1.0,
+        "Paper share of citizens below which a region's paper counters do not pay and are "
+        "cut [share]; above it they reopen (usage-driven supply).",
+    )
+    counter_closure: float = unit(
+        0.2,
+        0.0,
+        12.0,
+        "Yearly share of paper-counter capacity cut where counters do not pay [1/year].",
+    )
+    counter_reopen: float = unit(
+        0.03,
+        0.0,
+        12.0,
+        "Yearly share of closed paper-counter capacity reopened where paper demand "
+        "justifies it [1/year]: reopening is slower than closing.",
+    )
+    centre_decay: float = unit(
+        0.05,
+        0.0,
+        5.0,
+        "Yearly loss of public-service-centre reach without spending [share/year].",
+    )
+    coverage_decay: float = unit(
+        0.03,
+        0.0,
+        5.0,
+        "Yearly loss of rural broadband coverage without public spending [share/year]: "
+        "unmaintained rural networks (ITU: rural mobile sites close when subsidies end).",
+    )
+    breach_trust_loss: float = unit(
+        0.15,
+        0.0,
+        1.0,
+        "Drop in every citizen's trust when all citizen services are down through a breach "
+        "[trust]; scaled by the share that is down (a visible breach is national news).",
+    )
+    report_learning: float = unit(
+        0.3,
+        0.0,
+        12.0,
+        "Yearly gain of an agency's engagement channel at full C2G report flow, times staff "
+        "capacity [share of gap/year]: answering reports builds the routine to answer them.",
+    )
+    report_fixes: float = unit(
+        0.5,
+        0.0,
+        1.0,
+        "Share of service obsolescence that C2G reports prevent at full report flow and full "
+        "responsiveness [share]: reported faults get fixed.",
+    )
     # --- regions --------------------------------------------------------------------
     broadband_growth_urban: float = unit(
         0.12,
@@ -252,7 +413,7 @@ class Coefficients(Strict):
         "Solvak et al. (2019): take-up faster among younger people.",
     )
     access_rate: float = unit(
-        0.5,
+        0.6,
         0.0,
         5.0,
         "Yearly hazard of getting internet access where fully covered, for a fully "
@@ -265,7 +426,13 @@ class Coefficients(Strict):
         "Probability that a citizen needs a public service in a month [1/month]; the "
         "channel is chosen anew at each need.",
     )
-    online_intercept: float = unit(-5.4, -20.0, 20.0, "UTAUT intercept [logit].")
+    online_intercept: float = unit(
+        -6.0,
+        -20.0,
+        20.0,
+        "UTAUT intercept [logit]; lowered from -5.4 when the survey-defined 12-month "
+        "indicator replaced last channel as the comparison with household surveys.",
+    )
     online_quality: float = unit(
         3.5,
         0.0,
@@ -296,7 +463,7 @@ class Coefficients(Strict):
         0.0,
         20.0,
         "Habit: bonus for a citizen whose last channel was online "
-        "[logit]; makes adoption sticky (effects outlast policies).",
+        "[logit]; a switching cost (on its own it holds a policy's effect only briefly: docs/model.md 5.11).",
     )
     online_age: tuple[float, float, float, float] = Field(
         (0.3, 0.0, -0.4, -1.2),
@@ -361,6 +528,62 @@ class Coefficients(Strict):
         "Trust change of a participant per unit of responsiveness above 0.5 [trust units]: "
         "answered petitions build trust, ignored ones erode it.",
     )
+    # --- population and access (issue 11) ---------------------------------------
+    non_user_by_age: tuple[float, float, float, float] = Field(
+        (0.15, 0.25, 0.40, 0.65),
+        description="Share of persistent non-users of online services by age band 15-29, "
+        "30-44, 45-59, 60+ at national income [probability], drawn at build and at entry "
+        "(a non-user never transacts online, whatever the quality). Calibration target: "
+        "households using e-government 0.346 (2018) and 0.308 (2020) (BNS via finprom.kz).",
+    )
+    non_user_income_elasticity: float = unit(
+        1.0,
+        0.0,
+        5.0,
+        "Elasticity of the non-user share to regional income relative to the nation "
+        "[ratio]: share x income_ratio^-e (poorer regions have more non-users).",
+    )
+    access_income_elasticity: float = unit(
+        0.5,
+        0.0,
+        5.0,
+        "Affordability: the access hazard is multiplied by min(income_ratio^e, 1.5) "
+        "[ratio], income_ratio = regional per-capita income / national (BNS 2018-2020).",
+    )
+    access_loss_rate: float = unit(
+        0.03,
+        0.0,
+        1.0,
+        "Yearly hazard of losing internet access at national income [1/year] (affordability "
+        "shocks, device loss); set with access_rate so internet use stays below full.",
+    )
+    access_loss_income_elasticity: float = unit(
+        1.5,
+        0.0,
+        5.0,
+        "Elasticity of the access-loss hazard to regional income [ratio]: rate x income_ratio^-e.",
+    )
+    rural_centre_reach: float = unit(
+        0.85,
+        0.0,
+        1.0,
+        "Public-service-centre reach of rural residents relative to urban ones [ratio]: "
+        "distance to the district centre. Uniform: no complete regional settlement table.",
+    )
+    household_adults: float = unit(
+        1.6,
+        1.0,
+        10.0,
+        "Effective independent adults per household [persons]: households using e-gov = "
+        "1 - (1 - individual share)^h. BNS households average 3.5 persons (2.4 aged 15+); "
+        "members' use is correlated, so h is below that.",
+    )
+    vat_payer_share: tuple[float, float, float, float] = Field(
+        (0.05, 0.3, 0.8, 1.0),
+        description="Share of firms registered for VAT by size class micro, small, medium, "
+        "large [probability]; the 2019 e-invoicing mandate binds only them (assumption: "
+        "VAT registration is compulsory above a turnover threshold most micro firms stay under).",
+    )
     # --- businesses -----------------------------------------------------------------
     business_intercept: float = unit(-7.0, -20.0, 20.0, "G2B adoption intercept [logit/month].")
     business_quality: float = unit(3.0, 0.0, 20.0, "Effect of G2B service quality [logit].")
@@ -388,17 +611,30 @@ class Coefficients(Strict):
         "Readiness a firm needs before it can provide services to the state (B2G) [0-1].",
     )
     b2g_rate: float = unit(
-        0.03,
+        0.15,
         0.0,
         12.0,
-        "Yearly hazard that a ready firm becomes a B2G provider once the gate is fully open [1/year].",
+        "Yearly hazard that an agency contracts a private B2G provider (procurement or "
+        "partnership: road-safety cameras, data services) once open data and regulation "
+        "fully allow it and ready firms exist [1/year].",
     )
     b2g_gate: float = unit(
-        0.25,
+        0.2,
         0.0,
         0.99,
-        "Openness x interoperability below which no firm can become a B2G provider [0-1]: "
-        "firms need open data and exchange interfaces to run services for the state.",
+        "Open data an agency must publish before private providers can run a service on "
+        "it [0-1]; B2G does not need the agency to be on the data exchange.",
+    )
+    b2g_max_contracts: int = unit(1, 0, 100, "Most B2G providers one agency contracts at a time [count].")
+    b2g_contract_end: float = unit(
+        0.1, 0.0, 12.0, "Yearly hazard that a B2G contract ends [1/year] (mean length 10 years)."
+    )
+    open_data_reuse: float = unit(
+        1.0,
+        0.0,
+        20.0,
+        "How much faster firms' digital readiness grows where agencies publish all their "
+        "data [multiplier]: open data is reused by firms.",
     )
 
 
@@ -455,11 +691,20 @@ class Thresholds(Strict):
         1.0,
         "Strength (0-1) above which an interaction model counts as active.",
     )
-    b2g_full_share: float = unit(
-        0.02,
+    b2g_full_providers: float = unit(
+        10.0,
         1e-6,
+        1e6,
+        "B2G providers under contract (national, or serving a region) that count as full "
+        "B2G strength [providers].",
+    )
+    broad_integration: float = unit(
+        0.8,
+        0.0,
         1.0,
-        "Share of firms as B2G providers that counts as full B2G strength.",
+        "Share of data dependencies linked through the exchange (both agencies joined) that "
+        "broad e-government (stage 5) needs on top of stage 4: B2G and C2G active over a "
+        "fragmented exchange are ahead of the stage, not at it.",
     )
     c2g_full_share: float = unit(
         0.05,
@@ -555,7 +800,7 @@ class PolicySpec(Strict):
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         if self.lever in budget_levers() and self.budget_share == 0.0:
             raise ValueError(f"lever {self.lever!r} spends budget: set budget_share > 0")
-        if self.lever in audience_levers() and self.intensity == 0.0:
+        if self.lever in intensity_levers() and self.intensity == 0.0:
             raise ValueError(f"lever {self.lever!r} needs an intensity > 0")
         if self.target.agencies and LEVERS[self.lever].acts_on != "agency":
             raise ValueError(
@@ -616,6 +861,43 @@ def _default_events() -> list[EventSpec]:
     return [EventSpec.model_validate(copy.deepcopy(e)) for e in _baseline()["events"]]
 
 
+class Feedbacks(Strict):
+    """Switches for the model's feedback loops: each can be turned off to test a claim
+    that it causes something (the paired run with the switch off)."""
+
+    coordination: bool = Field(
+        True,
+        description="Joining the data exchange is worth more the more data partners have "
+        "joined (a coordination game: critical mass, tipping, persistent fragmentation). "
+        "Off: the benefit is fixed at half the full value, whoever has joined.",
+    )
+    usage_supply: bool = Field(
+        True,
+        description="Supply follows use: paper counters close where paper demand falls below "
+        "their cost and reopen slowly; agencies add online capacity where online use grows "
+        "(lock-in, path dependence).",
+    )
+    network_effects: bool = Field(
+        True,
+        description="Citizens follow their ties' channel and firms their region's firms "
+        "(online_peers, business_peers). Off: both set to 0.",
+    )
+    habit: bool = Field(
+        True,
+        description="Habit and switching costs: a citizen who last went online leans to it "
+        "again (online_habit). Off: set to 0.",
+    )
+    breach_trust: bool = Field(
+        True,
+        description="A visible breach (citizen services down) lowers every citizen's trust.",
+    )
+    c2g_fixes: bool = Field(
+        True,
+        description="C2G reports reach agencies: they build the agencies' engagement routine "
+        "and get faults fixed (participation changes government).",
+    )
+
+
 class Params(Strict):
     """Everything a run needs except the seed and the engine."""
 
@@ -630,6 +912,9 @@ class Params(Strict):
     )
     thresholds: Thresholds = Field(
         default_factory=Thresholds, description="Framework classification thresholds."
+    )
+    feedbacks: Feedbacks = Field(
+        default_factory=Feedbacks, description="Feedback loops, each switchable (on by default)."
     )
     budget: float = unit(
         40.0,

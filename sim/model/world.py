@@ -20,27 +20,34 @@ from sim.model.services import NATIONAL, ServiceCatalogue
 from sim.model.world_data import (
     CENTRAL_AGENCIES,
     LOCAL,
+    NATIONAL_ADULT_AGE_SHARES,
     SERVICES,
     agency_names,
+    kazakhstan_regional_inputs,
     kazakhstan_regions,
     synthetic_region_names,
 )
 
-AGE_SHARES = (0.30, 0.28, 0.24, 0.18)  # 15-29, 30-44, 45-59, 60+ (BNS age pyramid, rounded)
+AGE_SHARES = NATIONAL_ADULT_AGE_SHARES  # 15-29, 30-44, 45-59, 60+ (BNS age pyramid, rounded)
 AGE_LITERACY = (1.4, 1.1, 0.7, 0.3)  # relative digital literacy by age band, 2005
 SIZE_SHARES = (0.80, 0.15, 0.04, 0.01)  # micro, small, medium, large firms
 
 
 def regions_frame(spec: WorldSpec) -> pd.DataFrame:
-    """Population, urban share and starting conditions of each region.
+    """Population, urban share, regional inputs and starting conditions of each region.
 
-    Kazakhstan: BNS 2023 populations and urban shares. Starting broadband and literacy
-    (2005) are not published by region; they are set from urban share (cities first),
-    scaled so the national internet use starts near ITU's 3% in 2005."""
+    Kazakhstan: BNS 2023 populations and urban shares; per-capita income relative to the
+    nation (BNS 2018-2020), adult age bands (BNS age structure) and the rural-coverage
+    factor from villages without mobile internet (sim/data/kazakhstan/regional). Starting
+    broadband (2005) is not published by region: it is set from urban share (settlement
+    structure); starting literacy from urban share and income. Scaled so national internet
+    use starts near ITU's 3% in 2005. Synthetic worlds generate the same inputs.
+    `spec.uniform_inputs` sets named inputs to their national value everywhere."""
     if spec.kind == "kazakhstan":
         df = kazakhstan_regions()[["region", "population_2023", "urban_share_2023"]].copy()
         df.columns = ["region", "population", "urban_share"]
-        advantage = df["urban_share"].to_numpy()
+        df = df.merge(kazakhstan_regional_inputs(), on="region", validate="1:1")
+        df["settlement"] = df["urban_share"]
     else:
         n, d = spec.n_regions, spec.disparity
         ranks = np.linspace(1.0, -1.0, n) if n > 1 else np.zeros(1)
@@ -50,13 +57,53 @@ def regions_frame(spec: WorldSpec) -> pd.DataFrame:
                 "region": synthetic_region_names(n),
                 "population": spec.synthetic_population * sizes / sizes.sum(),
                 "urban_share": np.clip(0.55 + 0.4 * d * ranks, 0.05, 1.0),
+                # income not monotone in urban share (as in Kazakhstan)
+                "income_ratio": np.exp(0.5 * d * np.sin(1.0 + 2.0 * np.arange(n))),
+                "rural_signal": 1.0,
+                "settlement": 0.55 + 0.45 * d * ranks,
             }
         )
-        advantage = 0.55 + 0.45 * d * ranks
+        for b, share in enumerate(NATIONAL_ADULT_AGE_SHARES):
+            df[f"age_share_{b}"] = share
+    df = _uniform(df, spec.uniform_inputs)
+    advantage = df["settlement"].to_numpy()  # settlement structure: urban share
     df["coverage_urban"] = 0.08 + 0.10 * advantage
     df["coverage_rural"] = 0.02 + 0.02 * advantage
-    df["literacy_factor"] = 0.75 + 0.5 * advantage
+    df["literacy_factor"] = 0.75 + 0.25 * advantage + 0.15 * np.minimum(df["income_ratio"], 1.5)
     return df
+
+
+AGE_COLUMNS = [f"age_share_{b}" for b in range(4)]
+
+
+def _uniform(df: pd.DataFrame, inputs) -> pd.DataFrame:
+    """Counterfactual world: the named inputs at their national (population-weighted) value."""
+    df = df.copy()
+    w = df["population"].to_numpy() / df["population"].sum()
+    if "income" in inputs:
+        df["income_ratio"] = float(w @ df["income_ratio"])
+    if "age" in inputs:
+        df[AGE_COLUMNS] = w @ df[AGE_COLUMNS].to_numpy()
+    if "settlement" in inputs:
+        df["urban_share"] = float(w @ df["urban_share"])
+        df["settlement"] = float(w @ df["settlement"])
+    if "connectivity" in inputs:
+        df["rural_signal"] = 1.0
+    return df
+
+
+def non_user_probability(k, age, income_ratio):
+    """Chance that a person (of an age band, in a region of relative income) is a
+    persistent non-user of online services."""
+    p = np.asarray(k.non_user_by_age)[age] * np.asarray(income_ratio) ** (-k.non_user_income_elasticity)
+    return np.minimum(p, 1.0)
+
+
+def draw_age_bands(u: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Age band from one uniform per person and the person's region's band shares
+    (rows: persons, columns: the four bands)."""
+    cdf = np.cumsum(shares, axis=1)
+    return np.minimum((u[:, None] >= cdf[:, :-1]).sum(axis=1), 3).astype(np.int8)
 
 
 @dataclass
@@ -79,7 +126,7 @@ def build_government(region_names: list[str]) -> Government:
     n_central, n_regions = len(keys), len(region_names)
     central = np.arange(len(names)) < n_central
     region = np.where(central, -1, np.arange(len(names)) - n_central).astype(np.int16)
-    owner, audience, where, maturity, service_names = [], [], [], [], []
+    owner, audience, where, maturity, service_names, proactive = [], [], [], [], [], []
     depends = []
     for t in SERVICES:
         places = range(n_regions) if t.owner == LOCAL else [NATIONAL]
@@ -88,12 +135,15 @@ def build_government(region_names: list[str]) -> Government:
             audience.append(0 if t.audience == "citizens" else 1)
             where.append(r)
             maturity.append(t.maturity_2005)
+            proactive.append(t.proactive)
             service_names.append(t.name if r == NATIONAL else f"{t.name} ({region_names[r]})")
             row = np.zeros(len(names), dtype=bool)
             row[[keys.index(d) for d in t.depends_on]] = True
             depends.append(row)
     depends = np.array(depends)
-    services = ServiceCatalogue(service_names, owner, audience, where, maturity, depends, n_regions)
+    services = ServiceCatalogue(
+        service_names, owner, audience, where, maturity, depends, n_regions, proactive
+    )
     network = nx.Graph()
     network.add_nodes_from(range(len(names)))
     for s in range(len(services)):
@@ -108,17 +158,18 @@ def agents_per_region(regions: pd.DataFrame, scale: float) -> np.ndarray:
     return np.maximum(np.round(regions["population"].to_numpy() / scale), 10).astype(np.int64)
 
 
-def build_citizens(store, regions: pd.DataFrame, scale: float, seed: int) -> None:
+def build_citizens(store, regions: pd.DataFrame, scale: float, seed: int, k=None) -> None:
     """Fill the citizen columns: region blocks in order, urban residents first in each
-    block (so ring ties are mostly urban-urban and rural-rural), age bands, literacy,
-    access and trust drawn from the 'build:citizens' stream."""
+    block (so ring ties are mostly urban-urban and rural-rural), age bands (the region's
+    shares), literacy, access and trust drawn from the 'build:citizens' stream; persistent
+    non-users from 'build:non_user' (coefficients `k`, default ones if None)."""
     g = rng.stream(seed, "build:citizens")
     counts = agents_per_region(regions, scale)
     region = np.repeat(np.arange(len(regions)), counts)
     urban_share = regions["urban_share"].to_numpy()[region]
     position = np.concatenate([np.arange(c) / c for c in counts])
     urban = position < urban_share
-    age = g.choice(4, size=region.size, p=AGE_SHARES).astype(np.int8)
+    age = draw_age_bands(g.random(region.size), regions[AGE_COLUMNS].to_numpy()[region])
     mean_lit = (
         0.22
         * np.asarray(AGE_LITERACY)[age]
@@ -130,9 +181,17 @@ def build_citizens(store, regions: pd.DataFrame, scale: float, seed: int) -> Non
     coverage = np.where(
         urban,
         regions["coverage_urban"].to_numpy()[region],
-        regions["coverage_rural"].to_numpy()[region],
+        np.minimum(regions["coverage_rural"] * regions["rural_signal"], 1.0).to_numpy()[region],
     )
     internet = g.random(region.size) < coverage * lit * 0.6
+    if k is None:
+        from sim.model.params import Coefficients
+
+        k = Coefficients()
+    income = regions["income_ratio"].to_numpy()[region]
+    store["non_user"] = rng.stream(seed, "build:non_user").random(region.size) < non_user_probability(
+        k, age, income
+    )
     store["region"] = region
     store["urban"] = urban
     store["age_band"] = age
@@ -180,9 +239,17 @@ def business_regions(regions: pd.DataFrame, n_citizens: int, spec: WorldSpec) ->
     return np.repeat(np.arange(len(regions)), counts)
 
 
-def build_businesses(store, regions: pd.DataFrame, region: np.ndarray, spec: WorldSpec, seed: int) -> None:
+def build_businesses(
+    store,
+    regions: pd.DataFrame,
+    region: np.ndarray,
+    spec: WorldSpec,
+    seed: int,
+    vat_shares=(0.05, 0.3, 0.8, 1.0),
+) -> None:
     """Firms by size class, readiness higher for larger firms and more urban regions;
-    together they stand for one firm per 1/businesses_per_citizen residents."""
+    together they stand for one firm per 1/businesses_per_citizen residents. VAT payers
+    (shares by size class) from the 'build:vat' stream."""
     g = rng.stream(seed, "build:businesses")
     size = g.choice(4, size=region.size, p=SIZE_SHARES).astype(np.int8)
     mean_ready = np.clip(0.1 + 0.08 * size + 0.1 * regions["urban_share"].to_numpy()[region], 0.02, 0.9)
@@ -191,3 +258,4 @@ def build_businesses(store, regions: pd.DataFrame, region: np.ndarray, spec: Wor
     store["size"] = size
     store["weight"] = firms / region.size
     store["readiness"] = g.beta(4 * mean_ready, 4 * (1 - mean_ready))
+    store["vat_payer"] = rng.stream(seed, "build:vat").random(region.size) < np.asarray(vat_shares)[size]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 DATA = resources.files("sim") / "data" / "kazakhstan"
@@ -34,6 +35,9 @@ CENTRAL_AGENCIES: dict[str, str] = {
     "land": "Land Management Committee",
 }
 LOCAL = "local"  # the region's own akimat
+# Agencies hosting the backbone registers built by the 2005-2007 State Programme
+# (individuals, legal entities, addresses, real estate): on the data exchange from 2005.
+BACKBONE_AGENCIES = ("Ministry of Justice", "Ministry of Internal Affairs", "Ministry of Digital Development")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class ServiceTemplate:
 
     `owner == LOCAL` services exist once per region, owned by that region's akimat.
     `maturity_2005` is the starting level (0 offline .. 4 transformational).
+    `proactive` services (life-event bundles) are launched only once their owner is at
+    digital transformation and all their data partners are on the exchange.
     """
 
     name: str
@@ -49,6 +55,7 @@ class ServiceTemplate:
     audience: str  # "citizens" | "businesses"
     depends_on: tuple[str, ...]
     maturity_2005: float
+    proactive: bool = False
 
 
 SERVICES: tuple[ServiceTemplate, ...] = (
@@ -80,6 +87,24 @@ SERVICES: tuple[ServiceTemplate, ...] = (
     ServiceTemplate("environmental permit", "ecology", "businesses", ("land", "emergency"), 0.5),
     ServiceTemplate("freight transport permit", "transport", "businesses", ("finance", "interior"), 0.5),
     ServiceTemplate("fire safety certificate", "emergency", "businesses", ("land",), 0.5),
+    # proactive life-event services (the "composite services" of the 2020s)
+    ServiceTemplate(
+        "newborn package", "justice", "citizens", ("health", "interior", "labour", "finance"), 0.0, True
+    ),
+    ServiceTemplate(
+        "retirement package", "labour", "citizens", ("interior", "finance", "health", "justice"), 0.0, True
+    ),
+    ServiceTemplate(
+        "family benefits", LOCAL, "citizens", ("labour", "finance", "interior", "education"), 0.0, True
+    ),
+    ServiceTemplate(
+        "business start package",
+        "justice",
+        "businesses",
+        ("finance", "trade", "economy", "digital"),
+        0.0,
+        True,
+    ),
 )
 
 
@@ -111,3 +136,74 @@ def reference_series(name: str) -> pd.DataFrame:
     """A published Kazakhstan series (internet_users, egdi, egov_milestones)."""
     with (DATA / f"{name}.csv").open() as f:
         return pd.read_csv(f)
+
+
+# --- regional inputs (issue 11): income, age structure, rural connectivity ------------
+
+REGIONAL = DATA / "regional"
+# regions created in June 2022 take their parent's values in series that predate them
+PARENT = {"Abai": "East Kazakhstan", "Jetisu": "Almaty Region", "Ulytau": "Karaganda"}
+NATIONAL_ADULT_AGE_SHARES = (0.30, 0.28, 0.24, 0.18)  # 15-29, 30-44, 45-59, 60+ (BNS, rounded)
+VILLAGES_WITHOUT_MOBILE_INTERNET = 0.227  # national, 2023 (SocioExpert; SOURCES.md)
+
+
+def _regional_csv(name: str) -> pd.DataFrame:
+    with (REGIONAL / f"{name}.csv").open() as f:
+        return pd.read_csv(f, dtype={"year": str})
+
+
+def _parent_value(values: dict[str, float], region: str, default: float) -> float:
+    return values.get(region, values.get(PARENT.get(region, ""), default))
+
+
+def adult_age_shares(child_share: float, old_share: float, national_child_share: float) -> np.ndarray:
+    """Shares of the 15+ population in the bands 15-29, 30-44, 45-59, 60+ from a region's
+    share aged 0-15 and share above working age (men 63+, women 59+, read as 60+):
+    60+ = old / (1 - child); the 15-59 rest is split like the nation's bands, tilted toward
+    15-29 in proportion to how much younger than the nation the region is (more children
+    now, more young adults)."""
+    old = old_share / (1.0 - child_share)
+    tilt = 0.5 * (child_share - national_child_share) / national_child_share
+    base = np.array(NATIONAL_ADULT_AGE_SHARES[:3]) * np.array([1.0 + tilt, 1.0, 1.0 - tilt])
+    return np.append(base / base.sum() * (1.0 - old), old)
+
+
+@cache
+def kazakhstan_regional_inputs() -> pd.DataFrame:
+    """Per region: income ratio to the nation (mean 2018-2020), adult age-band shares,
+    and the rural-coverage factor from villages without mobile internet."""
+    names = kazakhstan_region_names()
+    inc = _regional_csv("income_per_capita_nominal")
+    inc = inc[inc["year"].isin(["2018", "2019", "2020"])]
+    table = inc.pivot_table(index="year", columns="region", values="value")
+    ratio = (table.div(table["Kazakhstan"], axis=0)).mean().to_dict()
+
+    ages = _regional_csv("age_structure_counts")
+    kind = ages["unit"].str.extract(r"(aged 0-15|above working age|total)")[0]
+    ages = ages.assign(kind=kind).pivot_table(index="region", columns="kind", values="value")
+    child = (ages["aged 0-15"] / ages["total"]).to_dict()
+    old = (ages["above working age"] / ages["total"]).to_dict()
+
+    villages = _regional_csv("rural_settlements_count").set_index("region")
+    without = _regional_csv("rural_settlements_without_internet").set_index("region")
+    offline = {
+        r: float(without.loc[r, "value"]) / float(villages.loc[r, "value"])
+        for r in without.index
+        if r in villages.index and r != "Kazakhstan"
+    }
+
+    rows = []
+    for r in names:
+        c = _parent_value(child, r, child["Kazakhstan"])
+        o = _parent_value(old, r, old["Kazakhstan"])
+        shares = adult_age_shares(c, o, child["Kazakhstan"])
+        v = offline.get(r, VILLAGES_WITHOUT_MOBILE_INTERNET)  # Ulytau: not its parent's
+        rows.append(
+            {
+                "region": r,
+                "income_ratio": _parent_value(ratio, r, 1.0),
+                **{f"age_share_{b}": shares[b] for b in range(4)},
+                "rural_signal": (1.0 - v) / (1.0 - VILLAGES_WITHOUT_MOBILE_INTERNET),
+            }
+        )
+    return pd.DataFrame(rows)

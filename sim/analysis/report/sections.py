@@ -105,13 +105,13 @@ def key_numbers_runs(outcomes: pd.DataFrame, shares: Iterable[str] = ()) -> str:
 
 
 TRANSITION_KINDS = {
-    c: "year" for c in tr.COLUMNS if c.startswith(("stage_", "online_")) or c == "tipping_year"
+    c: "year" for c in tr.COLUMNS if c.startswith(("stage_", "online_")) or c == "fastest_growth_year"
 }
 TRANSITION_HEADERS = {
     **{f"stage_{s}": f"{s} {name}" for s, name in plots.EGOV_STAGES.items() if s},
     **{f"online_{p}": f"online {p}%" for p in (25, 50, 75)},
-    "tipping_year": "tipping point",
-    "tipping_rate": "growth there (pp/yr)",
+    "fastest_growth_year": "fastest growth",
+    "fastest_growth_rate": "growth there (pp/yr)",
     "skipped": "stages skipped",
     "ahead": "models ahead of stage",
     "out_of_order": "out of order",
@@ -120,7 +120,7 @@ TRANSITION_HEADERS = {
 
 def transition_display(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     shown = table.copy()
-    shown["tipping_rate"] = shown["tipping_rate"] * 100
+    shown["fastest_growth_rate"] = shown["fastest_growth_rate"] * 100
     shown = shown.rename(columns=TRANSITION_HEADERS)
     kinds = {TRANSITION_HEADERS.get(c, c): k for c, k in TRANSITION_KINDS.items()}
     return shown, kinds
@@ -131,7 +131,8 @@ def transition_section(table: pd.DataFrame) -> str:
     explain = (
         "<p class='note'>Years each e-government stage is first reached (1 Information, "
         "2 Interactive, 3 Transactional, 4 Transformational, 5 Broad), years online self-service first "
-        "reaches 25/50/75%, the tipping point (year of fastest growth of online self-service, growth in "
+        "reaches 25/50/75%, the year of fastest growth of online self-service (not evidence of "
+        "tipping by itself: every S-curve has one; growth in "
         "percentage points per year), stages skipped (passed without being held), and interaction "
         "models active ahead of the stage the narrow sequence expects (first year).</p>"
     )

@@ -1,18 +1,23 @@
 """Agencies: central ministries and one local executive (akimat) per region. Few, so one
 per-agent rule serves both engines.
 
-Each month an agency turns the money the levers sent it into
-- interoperability: uptake of the national data-exchange standard, worth more the more of
-  its data partners (neighbours in the exchange network) have joined, plus unfunded
-  spill-over of best practice along the network;
-- service maturity of the services it owns (new platforms);
-- staff capacity (training), which decays with turnover and gates how much of any other
-  spend the agency can absorb;
-- open data, engagement channels, cybersecurity (which erodes as threats evolve);
-and it may suffer a cyber incident that takes its services down for the month. Its
-digitalization stage is then classified from these inputs, so an agency can jump from
-Automation straight to Digital transformation when a platform and the exchange arrive
-before its staff skills do.
+An agency is a decision maker with its own IT budget (a base per service it runs, plus
+what the levers send it), legacy systems with an age, and staff capacity. Each month it
+1. decides whether to be on the national data exchange: a coordination game. Joining
+   costs more the older its systems; being on the exchange is worth as much as the share
+   of its data partners already on it; programme money subsidises it. Joining is sunk
+   (staying costs less than joining), so fragmentation and integration both persist;
+2. runs its services: its own budget maintains them first (unmaintained services lose
+   maturity: obsolescence), what is left and platform money upgrades them, with
+   diminishing returns, and platform money replaces legacy systems;
+3. trains staff, publishes open data, runs an engagement channel, secures its systems;
+   C2G reports it receives teach it to answer and get faults fixed;
+4. contracts a few private B2G providers where its open data and regulation allow;
+5. may suffer a cyber incident that takes its services down for the month.
+Its digitalization stage (1 Automation, 2 Digitalization, 3 Transformation) is then
+classified from its state, and the stage changes what it can do next: how much programme
+money it absorbs, whether its services can go beyond transactional, and whether it can
+launch proactive life-event services.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.columns import ColumnAgent, State
-from sim.model.formulas import closer
+from sim.model.formulas import closer, per_step
 from sim.model.framework import agency_stage, openness_index
 
 INFLOWS = (
@@ -31,7 +36,7 @@ INFLOWS = (
     "invest_engagement",
     "invest_cyber",
 )
-DECISIONS = ("incident",)
+DECISIONS = ("incident", "join", "b2g", "b2g_end")
 
 
 def responsiveness(capacity, engagement):
@@ -49,19 +54,33 @@ def as_seen_by_regions(serving: np.ndarray, store) -> dict[str, np.ndarray]:
     return view
 
 
+def exchange_pays(k, joined: bool, partners_on: float, coordination: bool, subsidy: float, legacy: float):
+    """The coordination game: being on the exchange is worth join_benefit times the share
+    of data partners on it (a fixed half with coordination off); an agency joins when that
+    plus the subsidy covers the joining cost, and stays while it covers the upkeep."""
+    worth = k.join_benefit * (partners_on if coordination else 0.5) + subsidy
+    return worth >= (k.exchange_upkeep if joined else k.join_cost) * legacy
+
+
 class Agency(ColumnAgent):
-    """A government agency that owns services and exchanges data with others."""
+    """A government agency that owns services, decides how to spend, and exchanges data."""
 
     states = (
         State("central", np.bool_, True, "Central ministry (else a region's akimat)"),
         State("region", np.int16, -1, "Region of an akimat, -1 for central agencies"),
         State("capacity", np.float64, 0.2, "Staff digital capacity [0-1]"),
-        State("interop", np.float64, 0.05, "Uptake of the data-exchange standard [0-1]"),
+        State("legacy_age", np.float64, 8.0, "Age of its IT systems [years]"),
+        State("joined", np.bool_, False, "On the national data exchange"),
+        State("interop", np.float64, 0.05, "Integration with the data-exchange standard [0-1]"),
+        State("maintained", np.float64, 1.0, "Share of its services' upkeep it funded this step [0-1]"),
         State("open_data", np.float64, 0.0, "Open data published [0-1]"),
         State("engagement", np.float64, 0.0, "Strength of e-participation channel [0-1]"),
         State("cyber", np.float64, 0.2, "Cybersecurity [0-1]"),
         State("outage", np.bool_, False, "Services down this step (cyber incident)"),
         State("stage", np.int8, 1, "Digitalization stage 1-3"),
+        State("b2g_contracts", np.int16, 0, "Private B2G providers under contract [count]"),
+        State("usage", np.float64, 0.0, "Online share of the people it serves, last step [0-1]"),
+        State("reports", np.float64, 0.0, "C2G participation share of the people it serves, last step"),
         *(State(name, np.float64, 0.0, f"{name[7:]} spend this step [bn KZT]") for name in INFLOWS),
     )
 
@@ -75,31 +94,70 @@ class Agency(ColumnAgent):
 
     def step(self) -> None:
         m = self.model
-        k, th, spy = m.params.coefficients, m.params.thresholds, m.params.steps_per_year
-        services = m.services.of_agency[self.row]
-        absorb = 1.0 - k.capacity_absorption + k.capacity_absorption * self.capacity
-
-        partners = m.agency_partners[self.row]
-        joined = float(m.interop_before[partners].mean()) if len(partners) else 0.0
-        self.interop = closer(
-            self.interop,
-            k.interop_per_budget * self.invest_interop * absorb * (1.0 + k.interop_network_gain * joined)
-            + k.interop_spillover / spy * joined * self.capacity,
+        k, fb, th, spy = m.coefficients, m.params.feedbacks, m.params.thresholds, m.params.steps_per_year
+        draws, row = m.agency_draws, self.row
+        services = m.services.of_agency[row]
+        live = services[m.services.available[services]]
+        absorb = (1.0 - k.capacity_absorption + k.capacity_absorption * self.capacity) * (
+            k.stage_absorption[self.stage - 1]
         )
-        if len(services):
-            level = m.services.maturity[services]
-            per_service = self.invest_platform / len(services)
-            # each level up costs more than the last: proactive services are the hardest
+        legacy = 1.0 + k.legacy_cost * self.legacy_age / 10.0
+
+        # 1. the data exchange
+        partners_on = m.services.partners_on(row, m.joined_before)
+        subsidy = k.join_subsidy * self.invest_interop * spy * absorb
+        pays = exchange_pays(k, self.joined, partners_on, fb.coordination, subsidy, legacy)
+        if pays != self.joined and draws["join"][row] < per_step(k.join_rate, spy):
+            self.joined = pays
+        if self.joined:
+            rate = (k.integration_rate + k.interop_per_budget * self.invest_interop * spy) * absorb
+            self.interop = closer(self.interop, rate / spy)
+        else:
+            self.interop = self.interop * (1.0 - min(1.0, k.interop_decay / spy))
+
+        # 2. services: upkeep first, then upgrades; platform money also renews systems
+        c2g_flow = min(self.reports / th.c2g_full_share, 1.0) if fb.c2g_fixes else 0.0
+        if len(live):
+            level = m.services.maturity[live]
+            own = (k.agency_budget + k.usage_budget * self.usage * fb.usage_supply) * len(live)
+            need = k.maintenance_cost * float((level / 4.0).sum()) * legacy
+            self.maintained = min(1.0, own / need) if need > 0 else 1.0
+            fixes = k.report_fixes * c2g_flow * self.responsiveness
+            level = level * (1.0 - min(1.0, k.obsolescence / spy) * (1.0 - self.maintained) * (1.0 - fixes))
+            per_service = (self.invest_platform + max(own - need, 0.0) / spy) / len(live)
+            ceiling = 4.0 if self.stage >= 2 else k.automation_ceiling
             gain = np.minimum(1.0, k.platform_per_budget * per_service * absorb / (1.0 + level))
-            m.services.maturity[services] = level + (4.0 - level) * gain
+            m.services.maturity[live] = level + np.maximum(ceiling - level, 0.0) * gain
+            renewal = k.renewal_per_budget * self.invest_platform / len(live)
+            self.legacy_age = max(0.0, self.legacy_age + 1.0 / spy - renewal)
+        else:
+            self.legacy_age = self.legacy_age + 1.0 / spy
+
+        # 3. skills, openness, security; C2G reports build the routine to answer them
         self.capacity = closer(self.capacity, k.capacity_per_budget * self.invest_training) * (
             1.0 - k.staff_turnover / spy
         )
         self.open_data = closer(self.open_data, k.open_data_per_budget * self.invest_open_data * absorb)
-        self.engagement = closer(self.engagement, k.engagement_per_budget * self.invest_engagement * absorb)
+        self.engagement = closer(
+            self.engagement,
+            k.engagement_per_budget * self.invest_engagement * absorb
+            + k.report_learning / spy * c2g_flow * self.capacity,
+        )
         self.cyber = closer(self.cyber, k.cyber_per_budget * self.invest_cyber) * (1.0 - k.cyber_decay / spy)
 
-        maturity = float(m.services.maturity[services].mean()) if len(services) else 0.0
+        # 4. B2G: providers contracted where open data and regulation allow
+        if self.b2g_contracts and draws["b2g_end"][row] < per_step(k.b2g_contract_end, spy):
+            self.b2g_contracts -= 1
+        opening = max(self.open_data - k.b2g_gate, 0.0) / (1.0 - k.b2g_gate) * m.b2g_regulation
+        if (
+            self.b2g_contracts < k.b2g_max_contracts
+            and m.ready_firms > 0
+            and draws["b2g"][row] < per_step(k.b2g_rate * opening, spy)
+        ):
+            self.b2g_contracts += 1
+
+        # 5. incidents, then the stage this state amounts to
+        maturity = float(m.services.maturity[live].mean()) if len(live) else 0.0
         incident = k.incident_rate / spy * (1.0 - self.cyber) * maturity / 4.0 * m.incident_multiplier
-        self.outage = bool(m.agency_draws["incident"][self.row] < incident)
+        self.outage = bool(draws["incident"][row] < incident)
         self.stage = agency_stage(self.capacity, maturity, self.interop, th)

@@ -6,10 +6,11 @@ Each month a firm
    quality, readiness instead of literacy, the share of firms in its region already
    online, its size); a mandate (e-invoicing) of intensity m converts a share m of the
    remaining offline firms each month,
-3. may drop back after a failed transaction (a mandate of intensity m cuts that by m),
-4. if online and ready enough, becomes a B2G provider - running a service for the state,
-   as private road-safety monitoring does - once openness x interoperability opens the
-   gate.
+3. may drop back after a failed transaction (a mandate of intensity m cuts that by m).
+
+Open data published by the agencies serving its region speeds its readiness (firms reuse
+it). B2G provision is not a firm's own step: agencies contract a few providers from the
+pool of ready firms (sim/model/agents/agency.py), so B2G is counted in providers, not in firms.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sim.model.formulas import failure_probability, logistic, per_step
 from sim.model.params import Coefficients
 
 SIZES = ("micro", "small", "medium", "large")
-DECISIONS = ("adoption", "drop", "b2g")
+DECISIONS = ("adoption", "drop")
 
 
 @dataclass
@@ -34,13 +35,14 @@ class BusinessInputs:
     peers: np.ndarray  # share of the region's firms online at step start
     mandate: np.ndarray  # share of paper transactions made electronic, by region
     outage: np.ndarray
-    gate: np.ndarray  # openness x interoperability, by region
+    open_data: np.ndarray  # open data published by the agencies serving the region [0-1]
     draws: dict[str, np.ndarray]
     steps_per_year: int
 
 
-def new_readiness(k: Coefficients, readiness, adopted, spy):
-    return readiness + (1.0 - readiness) * (k.readiness_growth * (1.0 + adopted) / spy)
+def new_readiness(k: Coefficients, readiness, adopted, open_data, spy):
+    growth = k.readiness_growth * (1.0 + adopted) * (1.0 + k.open_data_reuse * open_data)
+    return readiness + (1.0 - readiness) * (growth / spy)
 
 
 def adoption_probability(k: Coefficients, quality, readiness, peers, size_shift, mandate, spy):
@@ -61,11 +63,6 @@ def drop_probability(k: Coefficients, quality, outage, mandate, spy):
     return failure_probability(k, quality, outage) * per_step(k.service_need, spy) * (1.0 - mandate)
 
 
-def b2g_probability(k: Coefficients, gate, spy):
-    opening = np.maximum(gate - k.b2g_gate, 0.0) / (1.0 - k.b2g_gate)
-    return k.b2g_rate / spy * opening
-
-
 class Business(ColumnAgent):
     """A firm (standing for `weight` firms) dealing with the state online or not."""
 
@@ -75,14 +72,15 @@ class Business(ColumnAgent):
         State("weight", np.float64, 1.0, "Firms this agent stands for [firms]"),
         State("readiness", np.float64, 0.0, "Digital readiness [0-1]"),
         State("adopted", np.bool_, False, "Uses G2B e-services"),
-        State("b2g", np.bool_, False, "Provides a service to the state (B2G)"),
+        State("vat_payer", np.bool_, False, "Registered for VAT: bound by the e-invoicing mandate"),
     )
 
     def step(self) -> None:
         """The per-agent rule: the readable specification `step_all` vectorizes."""
         m = self.model
-        k, x, i, r = m.params.coefficients, m.business_inputs, self.row, self.region
-        readiness, adopted, b2g = self.readiness, self.adopted, self.b2g
+        k, x, i, r = m.coefficients, m.business_inputs, self.row, self.region
+        readiness, adopted = self.readiness, self.adopted
+        mandate = x.mandate[r] if self.vat_payer else 0.0
 
         now_adopted = adopted
         if not adopted:
@@ -92,30 +90,22 @@ class Business(ColumnAgent):
                 readiness,
                 x.peers[r],
                 k.business_size[self.size],
-                x.mandate[r],
+                mandate,
                 x.steps_per_year,
             )
             now_adopted = bool(x.draws["adoption"][i] < p)
-        elif x.draws["drop"][i] < drop_probability(
-            k, x.quality[r], x.outage[r], x.mandate[r], x.steps_per_year
-        ):
+        elif x.draws["drop"][i] < drop_probability(k, x.quality[r], x.outage[r], mandate, x.steps_per_year):
             now_adopted = False
 
-        becomes_b2g = (
-            adopted
-            and readiness >= k.b2g_readiness
-            and x.draws["b2g"][i] < b2g_probability(k, x.gate[r], x.steps_per_year)
-        )
-        self.readiness = new_readiness(k, readiness, adopted, x.steps_per_year)
+        self.readiness = new_readiness(k, readiness, adopted, x.open_data[r], x.steps_per_year)
         self.adopted = now_adopted
-        self.b2g = b2g or becomes_b2g
 
 
 def step_all(store, k: Coefficients, x: BusinessInputs) -> None:
     """The vectorized kernel: `Business.step` for every firm at once."""
     region = store["region"]
-    readiness, adopted, b2g = store["readiness"], store["adopted"], store["b2g"]
-    quality, mandate = x.quality[region], x.mandate[region]
+    readiness, adopted = store["readiness"], store["adopted"]
+    quality, mandate = x.quality[region], np.where(store["vat_payer"], x.mandate[region], 0.0)
 
     p_adopt = adoption_probability(
         k,
@@ -128,11 +118,5 @@ def step_all(store, k: Coefficients, x: BusinessInputs) -> None:
     )
     p_drop = drop_probability(k, quality, x.outage[region], mandate, x.steps_per_year)
     now_adopted = np.where(adopted, ~(x.draws["drop"] < p_drop), x.draws["adoption"] < p_adopt)
-    becomes_b2g = (
-        adopted
-        & (readiness >= k.b2g_readiness)
-        & (x.draws["b2g"] < b2g_probability(k, x.gate[region], x.steps_per_year))
-    )
-    store["readiness"] = new_readiness(k, readiness, adopted, x.steps_per_year)
+    store["readiness"] = new_readiness(k, readiness, adopted, x.open_data[region], x.steps_per_year)
     store["adopted"] = now_adopted
-    store["b2g"] = b2g | becomes_b2g

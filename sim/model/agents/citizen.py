@@ -31,7 +31,7 @@ from sim.model.params import Coefficients
 PAPER, ASSISTED, ONLINE = 0, 1, 2
 CHANNELS = ("paper", "assisted", "online")
 AGE_BANDS = ("15-29", "30-44", "45-59", "60+")
-DECISIONS = ("access", "need", "channel", "failure", "participation")
+DECISIONS = ("access", "need", "channel", "failure", "participation", "access_loss")
 
 
 @dataclass
@@ -43,6 +43,9 @@ class CitizenInputs:
     coverage_urban: np.ndarray
     coverage_rural: np.ndarray
     centre_reach: np.ndarray  # chance an offline user is served at a centre, by region
+    centre_reach_rural: np.ndarray  # the same for rural residents (distance), by region
+    affordability: np.ndarray  # multiplier of the access hazard (regional income), by region
+    loss_hazard: np.ndarray  # per-step chance a connected citizen loses access, by region
     paper_open: np.ndarray  # share of paper transactions still possible, by region
     literacy_dose: np.ndarray  # share of the literacy gap closed by courses this step
     engagement: np.ndarray  # engagement-channel strength, by region
@@ -52,8 +55,10 @@ class CitizenInputs:
     ties: sparse.csr_matrix
     online_ties: np.ndarray  # float32 per citizen: ties whose channel was online (ties @ online_before)
     region_sizes: np.ndarray  # citizens per region (they are stored region by region)
+    trust_shock: float  # trust every citizen loses this step to a visible breach
     draws: dict[str, np.ndarray]
     steps_per_year: int
+    step: int  # the model step being run (recorded as a citizen's last online step)
 
 
 # --- the citizen's formulas -----------------------------------------------------------
@@ -64,8 +69,19 @@ def new_literacy(k: Coefficients, lit, internet, dose, age_factor, spy):
     return lit + (1.0 - lit) * np.minimum(gain, 1.0)
 
 
-def access_probability(k: Coefficients, coverage, lit, spy):
-    return k.access_rate / spy * coverage * (0.3 + 0.7 * lit)
+def access_probability(k: Coefficients, coverage, lit, spy, affordability=1.0):
+    return k.access_rate / spy * coverage * (0.3 + 0.7 * lit) * affordability
+
+
+def affordability(k: Coefficients, income_ratio):
+    """Multiplier of the access hazard from regional income relative to the nation."""
+    return np.minimum(np.asarray(income_ratio, dtype=np.float64) ** k.access_income_elasticity, 1.5)
+
+
+def loss_hazard(k: Coefficients, income_ratio, spy):
+    """Per-step chance that a connected citizen loses access (affordability shocks)."""
+    r = np.asarray(income_ratio, dtype=np.float64)
+    return per_step(np.minimum(k.access_loss_rate * r ** (-k.access_loss_income_elasticity), 1.0) / 12.0, spy)
 
 
 def online_logit(k: Coefficients, quality, lit, peers, trust, age_shift, habit):
@@ -119,12 +135,14 @@ class Citizen(ColumnAgent):
         State("channel", np.int8, PAPER, "Last channel used: 0 paper, 1 assisted, 2 online"),
         State("failed", np.bool_, False, "An online transaction failed this step"),
         State("participated", np.bool_, False, "Took part in C2G this step"),
+        State("non_user", np.bool_, False, "Never uses online services, whatever their quality"),
+        State("last_online_step", np.int32, -1, "Step of the last online transaction (-1: never)"),
     )
 
     def step(self) -> None:
         """The per-agent rule: the readable specification `step_all` vectorizes."""
         m = self.model
-        k, x, i, r = m.params.coefficients, m.citizen_inputs, self.row, self.region
+        k, x, i, r = m.coefficients, m.citizen_inputs, self.row, self.region
         spy = x.steps_per_year
         lit, internet, trust, channel = (
             self.digital_literacy,
@@ -137,7 +155,12 @@ class Citizen(ColumnAgent):
 
         new_lit = new_literacy(k, lit, internet, x.literacy_dose[r], age_factor, spy)
         coverage = x.coverage_urban[r] if self.urban else x.coverage_rural[r]
-        got_access = internet or x.draws["access"][i] < access_probability(k, coverage, lit, spy)
+        if internet:
+            got_access = not x.draws["access_loss"][i] < x.loss_hazard[r]
+        else:
+            got_access = x.draws["access"][i] < access_probability(k, coverage, lit, spy, x.affordability[r])
+        centre = x.centre_reach[r] if self.urban else x.centre_reach_rural[r]
+        can_online = internet and not self.non_user
 
         new_channel, failed, new_trust = channel, False, trust
         if x.draws["need"][i] < per_step(k.service_need, spy):
@@ -145,9 +168,9 @@ class Citizen(ColumnAgent):
             peers = float(x.online_before[x.ties.indices[lo:hi]].sum()) / max(hi - lo, 1)
             habit = 1.0 if channel == ONLINE else 0.0
             logit = online_logit(k, quality, lit, peers, trust, k.online_age[self.age_band], habit)
-            p_online = logistic(logit) if internet else 0.0
+            p_online = logistic(logit) if can_online else 0.0
             to_online, to_assisted, to_paper = channel_thresholds(
-                p_online, internet, x.centre_reach[r], x.paper_open[r]
+                p_online, can_online, centre, x.paper_open[r]
             )
             u = x.draws["channel"][i]
             if u < to_online:
@@ -159,8 +182,10 @@ class Citizen(ColumnAgent):
             new_trust = trust_after_service(k, trust, quality, x.responsiveness[r], spy)
             if new_channel == ONLINE and x.draws["failure"][i] < failure_probability(k, quality, x.outage[r]):
                 failed = True
-                new_channel = ASSISTED if x.centre_reach[r] > 0 else PAPER
+                new_channel = ASSISTED if centre > 0 else PAPER
                 new_trust = new_trust - k.trust_failure_loss
+            if new_channel == ONLINE:
+                self.last_online_step = x.step
 
         participated = bool(
             internet
@@ -174,7 +199,7 @@ class Citizen(ColumnAgent):
         self.internet = got_access
         self.channel = new_channel
         self.failed = failed
-        self.trust = clip01(new_trust)
+        self.trust = clip01(new_trust - x.trust_shock)
         self.participated = participated
 
 
@@ -197,30 +222,34 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
 
     new_lit = new_literacy(k, lit, internet, spread(x.literacy_dose), age_factor, spy)
     coverage = np.where(urban, spread(x.coverage_urban), spread(x.coverage_rural))
-    got_access = internet | (x.draws["access"] < access_probability(k, coverage, lit, spy))
+    got_access = np.where(
+        internet,
+        ~(x.draws["access_loss"] < spread(x.loss_hazard)),
+        x.draws["access"] < access_probability(k, coverage, lit, spy, spread(x.affordability)),
+    )
 
     # only citizens who need a service this step choose a channel
     need = np.flatnonzero(x.draws["need"] < per_step(k.service_need, spy))
     at, r = age[need], region[need]
     peers = x.online_ties[need].astype(np.float64) / np.maximum(np.diff(x.ties.indptr)[need], 1)
     habit = (channel[need] == ONLINE).astype(np.float64)
-    q, has_internet = quality[need], internet[need]
+    q, has_internet = quality[need], internet[need] & ~store["non_user"][need]
+    centre = np.where(urban[need], x.centre_reach[r], x.centre_reach_rural[r])
     logit = online_logit(k, q, lit[need], peers, trust[need], np.asarray(k.online_age)[at], habit)
     p_online = np.where(has_internet, logistic(logit), 0.0)
-    to_online, to_assisted, to_paper = channel_thresholds(
-        p_online, has_internet, x.centre_reach[r], x.paper_open[r]
-    )
+    to_online, to_assisted, to_paper = channel_thresholds(p_online, has_internet, centre, x.paper_open[r])
     u = x.draws["channel"][need]
     chosen = np.select(
         [u < to_online, u < to_assisted, u < to_paper], [ONLINE, ASSISTED, PAPER], channel[need]
     )
     trust_needing = trust_after_service(k, trust[need], q, x.responsiveness[r], spy)
     failing = (chosen == ONLINE) & (x.draws["failure"][need] < failure_probability(k, q, x.outage[r]))
-    chosen = np.where(failing, np.where(x.centre_reach[r] > 0, ASSISTED, PAPER), chosen)
+    chosen = np.where(failing, np.where(centre > 0, ASSISTED, PAPER), chosen)
     new_channel, new_trust, failed = channel.copy(), trust.copy(), np.zeros(len(channel), bool)
     new_channel[need] = chosen
     new_trust[need] = np.where(failing, trust_needing - k.trust_failure_loss, trust_needing)
     failed[need] = failing
+    store["last_online_step"][need[chosen == ONLINE]] = x.step
 
     # Participation is rare: evaluate it only for connected citizens whose draw falls under
     # their region's upper bound (trust = literacy = 1; the coefficients are >= 0), then
@@ -239,5 +268,5 @@ def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
     store["internet"] = got_access
     store["channel"] = new_channel
     store["failed"] = failed
-    store["trust"] = clip01(new_trust)
+    store["trust"] = clip01(new_trust - x.trust_shock)
     store["participated"] = participated

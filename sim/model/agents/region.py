@@ -1,9 +1,12 @@
 """Regions: the unit of disparity analysis. Few, so one per-agent rule serves both engines.
 
 Each month a region's broadband coverage grows by itself (urban faster than rural) and with
-broadband spend (rural areas first); its public-service-centre reach grows with centre
-spend; literacy spend becomes a course dose its citizens take up. Mandates are set on the
-region by the mandate lever each step.
+broadband spend (rural areas first); rural coverage erodes in months without public
+spending. Its public-service-centre reach grows with centre spend and erodes without it;
+literacy spend becomes a course dose its citizens take up. Its paper counters follow
+demand (usage-driven supply): where the paper share of citizens falls below what a
+counter costs, counters are cut, and they reopen only slowly where demand returns.
+Mandates are set on the region by the mandate lever each step.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class Region(ColumnAgent):
         State("coverage_urban", np.float64, 0.0, "Broadband coverage of urban areas [0-1]"),
         State("coverage_rural", np.float64, 0.0, "Broadband coverage of rural areas [0-1]"),
         State("centres", np.float64, 0.0, "Public-service-centre reach [0-1]"),
+        State("counters", np.float64, 1.0, "Paper-counter capacity still open [0-1]"),
+        State("paper_demand", np.float64, 1.0, "Paper share of citizens, last step [0-1]"),
         State("invest_broadband", np.float64, 0.0, "Broadband spend this step [bn KZT]"),
         State("invest_psc", np.float64, 0.0, "Service-centre spend this step [bn KZT]"),
         State("invest_literacy", np.float64, 0.0, "Literacy-course spend this step [bn KZT]"),
@@ -33,20 +38,25 @@ class Region(ColumnAgent):
     )
 
     def step(self) -> None:
-        k = self.model.params.coefficients
-        spy = self.model.params.steps_per_year
+        m = self.model
+        k, spy = m.coefficients, m.params.steps_per_year
         per_million = 1e6 / self.population
         broadband = k.broadband_per_budget * self.invest_broadband * per_million
-        self.coverage_rural = self.coverage_rural + (1.0 - self.coverage_rural) * min(
-            1.0, broadband + k.broadband_growth_rural / spy
-        )
+        rural = self.coverage_rural
+        if self.invest_broadband == 0.0:
+            rural = rural * (1.0 - min(1.0, k.coverage_decay / spy))
+        self.coverage_rural = rural + (1.0 - rural) * min(1.0, broadband + k.broadband_growth_rural / spy)
         self.coverage_urban = self.coverage_urban + (1.0 - self.coverage_urban) * min(
             1.0, 0.5 * broadband + k.broadband_growth_urban / spy
         )
-        self.centres = self.centres + (1.0 - self.centres) * min(
-            1.0, k.psc_per_budget * self.invest_psc * per_million
-        )
+        centres = self.centres * (1.0 - min(1.0, k.centre_decay / spy))
+        self.centres = centres + (1.0 - centres) * min(1.0, k.psc_per_budget * self.invest_psc * per_million)
         self.literacy_dose = min(1.0, k.literacy_per_budget * self.invest_literacy * per_million)
+        if m.params.feedbacks.usage_supply:
+            if self.paper_demand < k.counter_viability:
+                self.counters = self.counters * (1.0 - min(1.0, k.counter_closure / spy))
+            else:
+                self.counters = self.counters + (1.0 - self.counters) * min(1.0, k.counter_reopen / spy)
 
     @property
     def broadband_coverage(self) -> float:
