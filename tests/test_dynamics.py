@@ -9,8 +9,8 @@ import pytest
 
 import sim
 from sim.analysis import transitions
-from sim.model.params import Params, PolicySpec
 from sim.analysis.policy_map import PLAUSIBLE_JOINED, PLAUSIBLE_MATURITY, MapSpec, policy_map
+from sim.model.params import Params, PolicySpec
 
 SEEDS = range(5)
 SCALE = 4000.0  # ~5,000 citizen agents: the patterns hold; CI affords it

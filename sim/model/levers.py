@@ -55,6 +55,7 @@ class Host(Protocol):
     agency_store: Any
     region_store: Any
     active_events: list
+    b2g_regulation: float
 
     def target_agencies(self, target: Any) -> np.ndarray: ...
 
@@ -245,7 +246,7 @@ class Partnership(Lever):
     acts_on = "regulation"
     direction = "b2g_providers"
 
-    def spend(self, model: EGovModel) -> float:
+    def spend(self, model: Host) -> float:
         if self.spec.active(model.year):
             model.b2g_regulation = max(model.b2g_regulation, self.spec.intensity)
         return 0.0
