@@ -30,7 +30,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sim.limits import MAX_DESIGN_POINTS, MAX_RUNS, SEED_MAX, TooLarge, check_agents, check_count
 from sim.params import Params, Strict
+from sim.paths import NAME_PATTERN
 from sim.scenario import (
     SHIPPED as SHIPPED_SCENARIOS,
 )
@@ -89,7 +91,10 @@ class Design(Strict):
     levels: int = Field(4, ge=2, le=100, description="morris_sa: grid levels of each parameter.")
     second_order: bool = Field(False, description="sobol_sa: also estimate second-order indices.")
     seed: int | None = Field(
-        None, ge=0, description="Seed of the sampler (default: derived from the experiment's seed)."
+        None,
+        ge=0,
+        le=SEED_MAX,
+        description="Seed of the sampler, 0..2**32-1 (default: derived from the experiment's seed).",
     )
 
 
@@ -116,7 +121,9 @@ class Outcome(Strict):
     stat: Literal["end", "mean"] = Field(
         "end", description="at_year, disparity: the value at the year's last step, or its mean."
     )
-    threshold: float | None = Field(None, description="time_to_threshold: the level to reach.")
+    threshold: float | None = Field(
+        None, description="time_to_threshold: the level to reach (a share in 0-1 for share indicators)."
+    )
     direction: Literal["above", "below"] = Field(
         "above", description="time_to_threshold: reach from below (above) or from above (below)."
     )
@@ -154,7 +161,7 @@ class ExperimentFile(Strict):
 
     name: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        pattern=NAME_PATTERN,
         description="Experiment name, the results folder (default: the file name).",
     )
     description: str = Field("", description="What question the experiment answers.")
@@ -172,8 +179,9 @@ class ExperimentFile(Strict):
     seed: int = Field(
         0,
         ge=0,
-        le=2**63 - 1,
-        description="Root seed: replication k runs with seed k of numpy's SeedSequence(seed).spawn().",
+        le=SEED_MAX,
+        description="Root seed, 0..2**32-1: replication k runs with seed k of numpy's "
+        "SeedSequence(seed).spawn().",
     )
     engine: Literal["vectorized", "agent"] = Field("vectorized", description="Model engine.")
     scale: float | None = Field(
@@ -460,9 +468,10 @@ def shipped() -> list[tuple[str, str]]:
     return shipped_files(SHIPPED)
 
 
-def load(path: str | Path) -> Experiment:
+def load(path: str | Path, allow_large: bool = False) -> Experiment:
     """Read, validate and resolve an experiment file (or a shipped experiment's name).
-    Raises ExperimentError with one line per problem."""
+    Raises ExperimentError with one line per problem. Worlds, designs and sweeps above
+    the limits of sim.limits are refused unless `allow_large`."""
     found = find_experiment(str(path))
     if found is None:
         known = [p.stem for p in SHIPPED.glob("*.y*ml")]
@@ -483,7 +492,9 @@ def load(path: str | Path) -> Experiment:
     except ValidationError as e:
         raise ExperimentError(_describe(e, source, (), ExperimentFile)) from None
     if spec.name is None:
-        spec = spec.model_copy(update={"name": re.sub(r"[^A-Za-z0-9_.-]", "_", found.stem)})
+        spec = spec.model_copy(
+            update={"name": re.sub(r"[^A-Za-z0-9_.-]", "_", found.stem).lstrip("._-")[:100] or "experiment"}
+        )
     problems = _Problems(source)
 
     # scenarios, with the experiment's overrides
@@ -526,6 +537,10 @@ def load(path: str | Path) -> Experiment:
                 params = apply_changes(params, {key: value})
             except ValidationError as e:
                 problems.add(loc, _change_message(e, scen.name))
+        try:
+            check_agents(params, allow_large)
+        except TooLarge as e:
+            problems.add(("scale",) if spec.scale is not None else ("scenarios", i), f"scenario {scen.name!r}: {e}")
         if scen.name in scenarios:
             problems.add(("scenarios", i), f"scenario {scen.name!r} is listed twice")
         scenarios[scen.name] = params
@@ -559,6 +574,12 @@ def load(path: str | Path) -> Experiment:
                 f"unknown {what} {o.indicator!r}{_did_you_mean(o.indicator, allowed)}; "
                 f"allowed: {', '.join(allowed)}",
             )
+        if o.kind == "time_to_threshold" and o.threshold is not None and _is_share(o.indicator):
+            if not 0.0 <= o.threshold <= 1.0:
+                problems.add(
+                    ("outcomes", i, "threshold"),
+                    f"{o.threshold:g} is outside 0-1; {o.indicator} is a share",
+                )
         if o.name in INDEX_COLUMNS:
             problems.add(("outcomes", i, "name"), f"{o.name!r} is a column of the runs index; choose another")
         if o.kind != "time_to_threshold":
@@ -645,6 +666,19 @@ def load(path: str | Path) -> Experiment:
                 continue
             break
     problems.raise_if_any()
+    n_points = design_size(design, parameters, values)
+    try:
+        check_count(f"design points ({design.kind})", n_points, MAX_DESIGN_POINTS, allow_large)
+        n_runs = n_points * spec.replications * len(scenarios)
+        check_count(
+            f"runs ({len(scenarios)} scenarios x {n_points:,} points x {spec.replications} replications)",
+            n_runs,
+            MAX_RUNS,
+            allow_large,
+        )
+    except TooLarge as e:
+        problems.add(("design",) if n_points > 1 else ("replications",), str(e))
+    problems.raise_if_any()
 
     seed0 = design.seed if design.seed is not None else sampler_seed(spec.seed)
     points = design_points(design.kind, parameters, values, bounds, design, seed0)
@@ -676,6 +710,28 @@ def load(path: str | Path) -> Experiment:
         points=points,
         sources=sources,
     )
+
+
+def _is_share(indicator: str) -> bool:
+    """Indicators that are shares or indices in 0-1."""
+    return bool(
+        re.search(r"share|adoption|participation|trust|interoperability|openness|literacy|coverage", indicator)
+        or indicator in ("egdi", "osi", "tii", "hci", "online_gini")
+    )
+
+
+def design_size(design: Design, parameters: list[str], values: dict[str, list[float]]) -> int:
+    """How many points a design has, computed without building them."""
+    d, n = len(parameters), design.samples or 1
+    if design.kind == "none":
+        return 1
+    if design.kind == "grid":
+        return math.prod(len(v) for v in values.values())
+    if design.kind == "sobol_sa":
+        return n * (2 * d + 2 if design.second_order else d + 2)
+    if design.kind == "morris_sa":
+        return n * (d + 1)
+    return n
 
 
 def _change_message(error: ValidationError, scenario: str) -> str:

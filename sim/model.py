@@ -43,16 +43,52 @@ class EGovModel(mesa.Model):
     the same seed. Regions and agencies are few and always step per agent.
     """
 
-    def __init__(self, params: Params | None = None, seed: int = 0, engine: Engine = "vectorized"):
+    def __init__(
+        self,
+        params: Params | None = None,
+        seed: int | None = 0,
+        engine: Engine = "vectorized",
+        rng: int | np.random.Generator | None = None,
+        *,
+        collect: bool = True,
+        allow_large: bool = False,
+        **overrides,
+    ):
+        """`params` (default: the Kazakhstan baseline) with optional `overrides`: keyword
+        parameters by dotted path passed as a dict (``**{"coefficients.online_peers": 2}``)
+        or by a unique field name (``scale=2000, budget=50, online_peers=2``), validated
+        like a scenario file. `seed` is an integer in 0..2**32-1; `seed=None` draws one
+        from entropy and records it in `model.seed`; `rng` (an integer or a numpy
+        Generator), Mesa's convention, sets the seed instead. `collect=False` switches off
+        the DataCollector (`model.datacollector`), which records the national indicators
+        every step. A world of more than sim.limits.MAX_AGENTS citizen agents is refused
+        (sim.limits.TooLarge, with its cost) unless `allow_large=True`."""
+        from sim.limits import SEED_MAX, check_agents, check_seed
+
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        super().__init__(rng=int(seed))
-        self.params = params if params is not None else Params()
-        if not isinstance(self.params, Params):
-            raise TypeError(f"params must be sim.Params, got {type(self.params).__name__}")
-        self.seed, self.engine = int(seed), engine
+        if rng is not None:
+            if seed not in (0, None):
+                raise ValueError("pass either seed or rng, not both")
+            if isinstance(rng, np.random.Generator):
+                seed = int(rng.integers(0, SEED_MAX, endpoint=True))
+            else:
+                seed = check_seed(rng, "rng")
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
+        seed = check_seed(seed)
+        super().__init__(rng=seed)
+        if params is not None and not isinstance(params, Params):
+            raise TypeError(f"params must be sim.Params, got {type(params).__name__}")
+        params = params if params is not None else Params()
+        if overrides:
+            params = _with_overrides(params, overrides)
+        else:
+            # nested lists may have been changed in place: check the whole set before the run
+            Params.model_validate(params.model_dump())
+        check_agents(params, allow_large)
+        self.params = params
+        self.seed, self.engine = seed, engine
         world = self.params.world
 
         regions = regions_frame(world)
@@ -119,6 +155,11 @@ class EGovModel(mesa.Model):
         self._lagging: dict[tuple, np.ndarray] = {}
         self._national: list[dict] = []
         self._regional: list[dict[str, np.ndarray]] = []
+        self.datacollector = (
+            mesa.DataCollector(model_reporters={n: _national_reporter(n) for n in national_indicators()})
+            if collect
+            else None
+        )
 
     # --- calendar -------------------------------------------------------------------
     @property
@@ -162,6 +203,8 @@ class EGovModel(mesa.Model):
         self._step_kind(Citizen, citizen_kind.step_all, inputs)
         self._count_online_ties(inputs.online_before)
         self._record()
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
         if self.steps >= self.params.n_steps:
             self.running = False
 
@@ -323,3 +366,57 @@ class EGovModel(mesa.Model):
 
     def agent_counts(self) -> dict[str, int]:
         return {kind.__name__: len(agents) for kind, agents in self.agents_by_type.items()}
+
+
+# --- Mesa conventions: keyword parameters and the DataCollector ---------------------------
+
+
+def _national_reporter(name: str):
+    def report(model: EGovModel) -> float:
+        return model._national[-1][name]
+
+    report.__name__ = name
+    return report
+
+
+_INDICATORS: tuple[str, ...] | None = None
+
+
+def national_indicators() -> tuple[str, ...]:
+    """The national indicators (columns of `national_frame()` but step, year, month),
+    read off a one-step run of a tiny world once per process."""
+    global _INDICATORS
+    if _INDICATORS is None:
+        from sim.params import WorldSpec
+
+        tiny = Params(
+            start_year=2005,
+            end_year=2005,
+            world=WorldSpec(kind="synthetic", n_regions=2, synthetic_population=1000, scale=100),
+        )
+        model = EGovModel(tiny, seed=0, collect=False)
+        model.step()
+        _INDICATORS = tuple(k for k in model._national[-1] if k not in ("step", "year", "month"))
+    return _INDICATORS
+
+
+def _with_overrides(params: Params, overrides: dict) -> Params:
+    """`params` with keyword overrides by dotted path or unique field name, validated."""
+    from sim.experiment import _untuple, all_paths, apply_changes, check_path
+
+    leaves = all_paths(_untuple(params.model_dump()))
+    by_name: dict[str, list[str]] = {}
+    for path in leaves:
+        if not path.startswith(("policies.", "events.")):
+            by_name.setdefault(path.rsplit(".", 1)[-1], []).append(path)
+    changes = {}
+    for key, value in overrides.items():
+        if key in leaves:
+            changes[key] = value
+        elif len(by_name.get(key, [])) == 1:
+            changes[by_name[key][0]] = value
+        elif key in by_name:
+            raise TypeError(f"parameter {key!r} is ambiguous: say one of {', '.join(by_name[key])}")
+        else:
+            raise TypeError(f"EGovModel got an unknown parameter: {check_path(params, key, numeric=False)}")
+    return apply_changes(params, changes)
