@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.limits import MAX_DESIGN_POINTS, MAX_RUNS, SEED_MAX, TooLarge, check_agents, check_count
+from sim.limits import MAX_DESIGN_POINTS, MAX_RUNS, SEED_MAX, TooLarge, check_agents, check_count, run_seconds
 from sim.params import Params, Strict
 from sim.paths import NAME_PATTERN
 from sim.scenario import (
@@ -675,6 +675,7 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
             n_runs,
             MAX_RUNS,
             allow_large,
+            max(run_seconds(p) for p in scenarios.values()),
         )
     except TooLarge as e:
         problems.add(("design",) if n_points > 1 else ("replications",), str(e))

@@ -64,17 +64,24 @@ def check_agents(params, allow: bool = False) -> None:
     seconds = n * params.n_steps * SECONDS_PER_AGENT_STEP
     raise TooLarge(
         f"world.scale: {params.world.scale:g} persons/agent gives {n:,} citizen agents "
-        f"(about {_mib(memory)} of memory and {seconds / 60:.0f} min per run); the limit is "
+        f"(about {_mib(memory)} of memory and {seconds / 60:.0f} CPU minutes per run); the limit is "
         f"{MAX_AGENTS:,}: raise world.scale, or {OVERRIDE_HINT}"
     )
 
 
-def check_count(what: str, n: int, limit: int, allow: bool = False, per_run=None) -> None:
+def run_seconds(params) -> float:
+    """A rough cost of one run on one core [s]."""
+    return params.n_steps * (1.5e-3 + 1.3e-7 * citizen_agents(params))
+
+
+def check_count(what: str, n: int, limit: int, allow: bool = False, seconds_each: float | None = None) -> None:
+    """Refuse `n` things above `limit` unless allowed, with the CPU time they would take."""
     if n <= limit or allow_large(allow):
         return
     cost = ""
-    if per_run is not None:
-        cost = f" (about {_mib(n * per_run)} of results)"
+    if seconds_each is not None:
+        total = n * seconds_each
+        cost = f" (about {total / 3600:,.0f} CPU hours)" if total >= 3600 else f" (about {total / 60:.0f} CPU minutes)"
     raise TooLarge(f"{n:,} {what}{cost}; the limit is {limit:,}: {OVERRIDE_HINT}")
 
 

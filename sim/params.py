@@ -39,6 +39,13 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v, info):
+        if isinstance(v, bool) and cls.model_fields[info.field_name].annotation in (int, float):
+            raise ValueError("a number, not true/false")
+        return v
+
     def __setattr__(self, name, value):
         had = name in self.__dict__
         old = self.__dict__.get(name)

@@ -479,10 +479,10 @@ def from_manifest(path: str | Path) -> tuple[Scenario, str]:
     if not isinstance(manifest, dict) or manifest.get("kind", "egov-run") != "egov-run":
         raise ScenarioError([f"{path}:1: (top level): not a usable run manifest: not an egov run manifest"])
     problems = []
-    for key, kind in (("scenario", dict), ("seed", int), ("engine", str)):
+    for key, kind, what in (("scenario", dict, "a mapping"), ("seed", int, "an integer"), ("engine", str, "a name")):
         value = manifest.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
-            problems.append(f"{path}:?: {key}: missing or not a {kind.__name__} in the run manifest")
+            problems.append(f"{path}:?: {key}: missing or not {what} in the run manifest")
     if problems:
         raise ScenarioError(problems)
     try:
