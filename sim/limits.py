@@ -91,8 +91,8 @@ def check_seed(seed, what: str = "seed") -> int:
         if isinstance(seed, float) and math.isfinite(seed) and seed.is_integer():
             seed = int(seed)
         else:
-            raise ValueError(f"{what} must be an integer in 0..{SEED_MAX}, got {seed!r}")
+            raise ValueError(f"{what} must be a non-negative integer (0..{SEED_MAX}), got {seed!r}")
     seed = int(seed)
     if not 0 <= seed <= SEED_MAX:
-        raise ValueError(f"{what} must be an integer in 0..{SEED_MAX}, got {seed}")
+        raise ValueError(f"{what} must be a non-negative integer (0..{SEED_MAX}), got {seed}")
     return seed

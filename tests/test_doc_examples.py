@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import multiprocessing
 import os
 import re
 import shlex
@@ -101,10 +102,14 @@ def test_doc_code_blocks_run_in_order(doc, tmp_path, monkeypatch):
     reduce_workload(monkeypatch)
     namespace: dict = {"__name__": "docs_example"}
     skipped: list[str] = []
-    for kind, code in blocks(doc):
-        if kind == "sh":
-            for line in code.splitlines():
-                run_shell_line(line, skipped)
-        else:
-            run_python_block(code, namespace, skipped)
+    method = multiprocessing.get_start_method(allow_none=True)
+    try:
+        for kind, code in blocks(doc):
+            if kind == "sh":
+                for line in code.splitlines():
+                    run_shell_line(line, skipped)
+            else:
+                run_python_block(code, namespace, skipped)
+    finally:
+        multiprocessing.set_start_method(method, force=True)  # mesa.batch_run forces "spawn"
     print(f"{doc}: skipped: {skipped}")
