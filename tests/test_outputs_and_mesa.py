@@ -269,3 +269,19 @@ def test_solara_plot_component_accepts_the_model():
     model.step()
     component = make_plot_component("citizen_online_share")
     assert component(model) is not None
+
+
+def test_a_truncated_run_file_is_a_failed_run_not_a_traceback(tmp_path):
+    exp = _experiment(tmp_path)
+    assert egov("sweep", exp, "--out", tmp_path / "r", "--executor", "serial", "-q").returncode == 0
+    folder = tmp_path / "r" / "tinyexp"
+    damaged = sorted((folder / "runs").glob("*.parquet"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:300])
+    proc = egov("summarize", folder)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "1 failed" in proc.stdout
+    proc = egov("report", folder)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    resumed = egov("sweep", exp, "--out", tmp_path / "r", "--executor", "serial", "--resume", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert damaged.stat().st_size > 300, "resume reran the damaged run"
