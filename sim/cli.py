@@ -79,7 +79,9 @@ def run(
     out: Annotated[Path, typer.Option(help="Results root folder.")] = Path("results"),
     allow_large: Annotated[
         bool,
-        typer.Option("--allow-large", help=f"Run worlds above {MAX_AGENTS:,} citizen agents (see README, limits)."),
+        typer.Option(
+            "--allow-large", help=f"Run worlds above {MAX_AGENTS:,} citizen agents (see README, limits)."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,

@@ -57,7 +57,9 @@ def sweep_command(
     ] = False,
     allow_large: Annotated[
         bool,
-        typer.Option("--allow-large", help="Accept worlds, designs and sweeps above the limits (README, limits)."),
+        typer.Option(
+            "--allow-large", help="Accept worlds, designs and sweeps above the limits (README, limits)."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,

@@ -540,7 +540,9 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
         try:
             check_agents(params, allow_large)
         except TooLarge as e:
-            problems.add(("scale",) if spec.scale is not None else ("scenarios", i), f"scenario {scen.name!r}: {e}")
+            problems.add(
+                ("scale",) if spec.scale is not None else ("scenarios", i), f"scenario {scen.name!r}: {e}"
+            )
         if scen.name in scenarios:
             problems.add(("scenarios", i), f"scenario {scen.name!r} is listed twice")
         scenarios[scen.name] = params
@@ -574,12 +576,12 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
                 f"unknown {what} {o.indicator!r}{_did_you_mean(o.indicator, allowed)}; "
                 f"allowed: {', '.join(allowed)}",
             )
-        if o.kind == "time_to_threshold" and o.threshold is not None and _is_share(o.indicator):
-            if not 0.0 <= o.threshold <= 1.0:
-                problems.add(
-                    ("outcomes", i, "threshold"),
-                    f"{o.threshold:g} is outside 0-1; {o.indicator} is a share",
-                )
+        share = o.kind == "time_to_threshold" and o.threshold is not None and _is_share(o.indicator)
+        if share and not 0.0 <= o.threshold <= 1.0:
+            problems.add(
+                ("outcomes", i, "threshold"),
+                f"{o.threshold:g} is outside 0-1; {o.indicator} is a share",
+            )
         if o.name in INDEX_COLUMNS:
             problems.add(("outcomes", i, "name"), f"{o.name!r} is a column of the runs index; choose another")
         if o.kind != "time_to_threshold":
@@ -716,7 +718,9 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
 def _is_share(indicator: str) -> bool:
     """Indicators that are shares or indices in 0-1."""
     return bool(
-        re.search(r"share|adoption|participation|trust|interoperability|openness|literacy|coverage", indicator)
+        re.search(
+            r"share|adoption|participation|trust|interoperability|openness|literacy|coverage", indicator
+        )
         or indicator in ("egdi", "osi", "tii", "hci", "online_gini")
     )
 

@@ -74,14 +74,20 @@ def run_seconds(params) -> float:
     return params.n_steps * (1.5e-3 + 1.3e-7 * citizen_agents(params))
 
 
-def check_count(what: str, n: int, limit: int, allow: bool = False, seconds_each: float | None = None) -> None:
+def check_count(
+    what: str, n: int, limit: int, allow: bool = False, seconds_each: float | None = None
+) -> None:
     """Refuse `n` things above `limit` unless allowed, with the CPU time they would take."""
     if n <= limit or allow_large(allow):
         return
     cost = ""
     if seconds_each is not None:
         total = n * seconds_each
-        cost = f" (about {total / 3600:,.0f} CPU hours)" if total >= 3600 else f" (about {total / 60:.0f} CPU minutes)"
+        cost = (
+            f" (about {total / 3600:,.0f} CPU hours)"
+            if total >= 3600
+            else f" (about {total / 60:.0f} CPU minutes)"
+        )
     raise TooLarge(f"{n:,} {what}{cost}; the limit is {limit:,}: {OVERRIDE_HINT}")
 
 

@@ -9,15 +9,13 @@ silently ignored value.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import weakref
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.paths import NAME_PATTERN, check_name
-
 from sim.levers import EVENTS, LEVERS, audience_levers, budget_levers
+from sim.paths import NAME_PATTERN, check_name
 from sim.world_data import agency_names, kazakhstan_region_names, synthetic_region_names
 
 INDICATORS_FOR_TARGETING = (

@@ -102,7 +102,8 @@ def check_graph(root) -> None:
                     raise YamlProblem(
                         k.start_mark.line + 1,
                         "(top level)",
-                        f"a key must be a plain name, not a {'list' if isinstance(k, yaml.SequenceNode) else 'mapping'}",
+                        "a key must be a plain name, not a "
+                        + ("list" if isinstance(k, yaml.SequenceNode) else "mapping"),
                     )
         for child in _children(node):
             if id(child) not in sizes:

@@ -155,7 +155,9 @@ def read_source(path: Path) -> Source:
         field_name = ".".join(map(str, max(where, key=len))) if where else "(top level)"
         tag = (getattr(e, "problem", "") or "").strip()
         if "tag" not in tag:
-            raise ScenarioError([f"{path}:{line or '?'}: {field_name}: {tag or 'cannot read this value'}"]) from None
+            raise ScenarioError(
+                [f"{path}:{line or '?'}: {field_name}: {tag or 'cannot read this value'}"]
+            ) from None
         raise ScenarioError(
             [
                 f"{path}:{line or '?'}: {field_name}: YAML tag not allowed ({tag}): scenario files "
@@ -170,7 +172,9 @@ def read_source(path: Path) -> Source:
         if _is_yaml_name(path) and 0 < line <= len(text.splitlines()):  # never echo other files
             near = text.splitlines()[line - 1].strip()[:80]
         near = f" near {near!r}" if near else ""
-        raise ScenarioError([f"{path}:{line or '?'}: (top level): YAML syntax error: {problem}{near}"]) from None
+        raise ScenarioError(
+            [f"{path}:{line or '?'}: (top level): YAML syntax error: {problem}{near}"]
+        ) from None
     except RecursionError:
         raise ScenarioError([f"{path}:?: (top level): nested too deeply"]) from None
     finally:
@@ -203,7 +207,9 @@ def find_scenario(name: str, near: Path | None = None) -> Path | None:
     if near is None:
         candidates = [given]
     else:
-        candidates = [given] if given.is_absolute() else [near / name, near / f"{name}.yaml", near / f"{name}.yml"]
+        candidates = (
+            [given] if given.is_absolute() else [near / name, near / f"{name}.yaml", near / f"{name}.yml"]
+        )
     if not given.is_absolute() and ".." not in given.parts:
         candidates += [SHIPPED / name, SHIPPED / f"{name}.yaml", SHIPPED / f"{name}.yml"]
     for c in candidates:
@@ -475,11 +481,17 @@ def from_manifest(path: str | Path) -> tuple[Scenario, str]:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         line = getattr(e, "lineno", None) or "?"
-        raise ScenarioError([f"{path}:{line}: (top level): not a usable run manifest: not valid JSON"]) from None
+        raise ScenarioError(
+            [f"{path}:{line}: (top level): not a usable run manifest: not valid JSON"]
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("kind", "egov-run") != "egov-run":
         raise ScenarioError([f"{path}:1: (top level): not a usable run manifest: not an egov run manifest"])
     problems = []
-    for key, kind, what in (("scenario", dict, "a mapping"), ("seed", int, "an integer"), ("engine", str, "a name")):
+    for key, kind, what in (
+        ("scenario", dict, "a mapping"),
+        ("seed", int, "an integer"),
+        ("engine", str, "a name"),
+    ):
         value = manifest.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
             problems.append(f"{path}:?: {key}: missing or not {what} in the run manifest")

@@ -31,6 +31,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import socket
 import sys
 import threading
@@ -180,7 +181,9 @@ def evaluate(
     columns = national_columns()
     for o in specs:  # checked before the run, not after it
         if o.indicator not in columns:
-            raise ValueError(f"outcome {o.name!r}: unknown indicator {o.indicator!r}; allowed: {', '.join(columns)}")
+            raise ValueError(
+                f"outcome {o.name!r}: unknown indicator {o.indicator!r}; allowed: {', '.join(columns)}"
+            )
         if o.kind != "time_to_threshold" and o.year is None:
             o.year = resolved.end_year
         if o.year is not None and not resolved.start_year <= o.year <= resolved.end_year:
@@ -765,9 +768,11 @@ def _unguarded_script_call() -> bool:
         return False
     line = frame.f_lineno
     for node in tree.body:
-        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) and "__name__" in ast.unparse(node.test):
-            if node.lineno <= line <= (node.end_lineno or node.lineno):
-                return False
+        guard = isinstance(node, ast.If) and {"__main__", "__name__"} <= set(
+            re.findall(r"\w+", ast.unparse(node.test))
+        )
+        if guard and node.lineno <= line <= (node.end_lineno or node.lineno):
+            return False
     return True
 
 
@@ -780,7 +785,9 @@ def _check_main_guard(executor: str) -> None:
     _FORK_WORKERS.on = False
     if executor in ("process", "dask") and _unguarded_script_call():
         if executor == "dask":
-            raise SweepRefused([f"sim.sweep(executor='dask') from a script without a main guard: {GUARD_FIX}"])
+            raise SweepRefused(
+                [f"sim.sweep(executor='dask') from a script without a main guard: {GUARD_FIX}"]
+            )
         _FORK_WORKERS.on = True
 
 

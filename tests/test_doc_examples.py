@@ -46,7 +46,8 @@ def reduce_workload(monkeypatch) -> None:
     def load(path, allow_large=False):
         exp = original(path, allow_large)
         scenarios = {
-            name: apply_changes(p, {"world.scale": max(p.world.scale, 20_000.0)}) for name, p in exp.scenarios.items()
+            name: apply_changes(p, {"world.scale": max(p.world.scale, 20_000.0)})
+            for name, p in exp.scenarios.items()
         }
         return dataclasses.replace(exp, seeds=exp.seeds[:1], scenarios=scenarios)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the corpus is a table of one-line cases)
 """A corpus of malformed input, as a hostile or careless user would give it: scenario
 files, experiment files, command lines, manifests, results folders and Python calls.
 
@@ -63,16 +64,18 @@ def assert_clean_error(result, written, fragments, code=2):
 
 ALIAS_BOMB = "\n".join(
     ["a: &a [x, x, x, x, x, x, x, x, x]"]
-    + [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefg", "bcdefgh")]
+    + [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefg", "bcdefgh", strict=True)]
 )
 MERGE_BOMB = "\n".join(
     ["a: &a {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8}"]
     + [
         f"{c}: &{c} [" + ", ".join([f"{{<<: *{p}, z{i}: {i}}}" for i in range(9)]) + "]"
-        for p, c in zip("abcdefg", "bcdefgh")
+        for p, c in zip("abcdefg", "bcdefgh", strict=True)
     ]
 )
-DEEP_BLOCK = "name: deep\nworld:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(60)) + "  " * 61 + "v: 1\n"
+DEEP_BLOCK = (
+    "name: deep\nworld:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(60)) + "  " * 61 + "v: 1\n"
+)
 
 SCENARIOS: dict[str, tuple[str | bytes, str, str]] = {
     # syntax and encoding
@@ -87,19 +90,31 @@ SCENARIOS: dict[str, tuple[str | bytes, str, str]] = {
     "nul_byte": (b"name: a\x00b\n", "bad.yaml", "not a text file"),
     "control_char": ("name: ok\nbudget: 4\x07\n", "bad.yaml:2", "control character"),
     "escape_sequence": ("name: ok\ndescription: \x1b[31mred\n", "bad.yaml:2", "control character"),
-    "python_tag": ('name: !!python/object/apply:os.system ["touch PWNED"]\n', "bad.yaml:1", "tag not allowed"),
+    "python_tag": (
+        'name: !!python/object/apply:os.system ["touch PWNED"]\n',
+        "bad.yaml:1",
+        "tag not allowed",
+    ),
     "python_name_tag": ("name: ok\nbudget: !!python/name:os.system\n", "bad.yaml:2", "tag not allowed"),
     "custom_tag": ("name: ok\nbudget: !money 4\n", "bad.yaml:2", "tag not allowed"),
     # size, expansion, depth
     "alias_bomb": (ALIAS_BOMB, "bad.yaml:", "expands to more than"),
     "merge_key_bomb": (MERGE_BOMB, "bad.yaml:", "expands to more than"),
     "deep_brackets": ("name: x\nworld: " + "[" * 5000 + "]" * 5000 + "\n", "bad.yaml:2", "nested more than"),
-    "deep_braces": ("name: x\nworld: " + "{a: " * 200 + "1" + "}" * 200 + "\n", "bad.yaml:2", "nested more than"),
+    "deep_braces": (
+        "name: x\nworld: " + "{a: " * 200 + "1" + "}" * 200 + "\n",
+        "bad.yaml:2",
+        "nested more than",
+    ),
     "deep_block": (DEEP_BLOCK, "bad.yaml:", "nested more than"),
     "too_big": ("name: big\n" + "# padding\n" * (MAX_FILE_BYTES // 10 + 10), "bad.yaml:1", "the limit is"),
     "recursive_alias": ("name: x\nworld: &w\n  kind: *w\n", "bad.yaml:", "(top level)"),
     # keys
-    "duplicate_top_key": ("name: a\nbudget: 1\nbudget: 2\n", "bad.yaml:3", "budget: duplicate key 'budget' (first on line 2"),
+    "duplicate_top_key": (
+        "name: a\nbudget: 1\nbudget: 2\n",
+        "bad.yaml:3",
+        "budget: duplicate key 'budget' (first on line 2",
+    ),
     "duplicate_nested_key": (
         "name: a\ncoefficients:\n  online_peers: 1\n  online_peers: 2\n",
         "bad.yaml:4",
@@ -113,7 +128,11 @@ SCENARIOS: dict[str, tuple[str | bytes, str, str]] = {
     "list_key": ("name: a\n[x, y]: 1\n", "bad.yaml:2", "a key must be a plain name"),
     "mapping_key": ("name: a\n{x: 1}: 1\n", "bad.yaml:2", "a key must be a plain name"),
     "unknown_field": ("name: a\nbudgett: 3\n", "bad.yaml:2", "budgett: unknown field"),
-    "unknown_nested": ("name: a\ncoefficients:\n  online_peer: 2\n", "bad.yaml:3", "coefficients.online_peer"),
+    "unknown_nested": (
+        "name: a\ncoefficients:\n  online_peer: 2\n",
+        "bad.yaml:3",
+        "coefficients.online_peer",
+    ),
     # names used as paths
     "name_parent": ("name: ../../x\n", "bad.yaml:1", "name: name '../../x' is not a safe folder name"),
     "name_absolute": ("name: /tmp/evil\n", "bad.yaml:1", "name: name '/tmp/evil'"),
@@ -126,29 +145,97 @@ SCENARIOS: dict[str, tuple[str | bytes, str, str]] = {
     "name_list": ("name: [a, b]\n", "bad.yaml:1", "name:"),
     "name_backslash": ("name: 'a\\b'\n", "bad.yaml:1", "not a safe folder name"),
     # extends
-    "extends_etc_passwd": ("extends: /etc/passwd\nname: a\n", "bad.yaml:1", "extends: no scenario '/etc/passwd'"),
+    "extends_etc_passwd": (
+        "extends: /etc/passwd\nname: a\n",
+        "bad.yaml:1",
+        "extends: no scenario '/etc/passwd'",
+    ),
     "extends_proc": ("extends: /proc/self/environ\nname: a\n", "bad.yaml:1", "extends: no scenario"),
-    "extends_relative_escape": ("extends: ../../../../etc/passwd\nname: a\n", "bad.yaml:1", "extends: no scenario"),
+    "extends_relative_escape": (
+        "extends: ../../../../etc/passwd\nname: a\n",
+        "bad.yaml:1",
+        "extends: no scenario",
+    ),
     "extends_dev_zero": ("extends: /dev/zero\nname: a\n", "bad.yaml:1", "extends: no scenario"),
-    "extends_missing": ("extends: nothing_here\nname: a\n", "bad.yaml:1", "extends: no scenario 'nothing_here'"),
+    "extends_missing": (
+        "extends: nothing_here\nname: a\n",
+        "bad.yaml:1",
+        "extends: no scenario 'nothing_here'",
+    ),
     "extends_list": ("extends: [a]\nname: a\n", "bad.yaml:1", "extends:"),
     "extends_text_file": ("extends: notes.txt\nname: a\n", "bad.yaml:1", "extends: no scenario 'notes.txt'"),
     "extends_self": ("extends: bad\nname: a\n", "bad.yaml", "extends cycle"),
     # numbers: finite, ranges, order
-    "nan_coefficient": ("name: a\ncoefficients:\n  online_peers: .nan\n", "bad.yaml:3", "coefficients.online_peers: Input should be a finite number"),
-    "inf_coefficient": ("name: a\ncoefficients:\n  online_trust: .inf\n", "bad.yaml:3", "coefficients.online_trust"),
-    "neg_inf_intercept": ("name: a\ncoefficients:\n  online_intercept: -.inf\n", "bad.yaml:3", "coefficients.online_intercept"),
-    "negative_coefficient": ("name: a\ncoefficients:\n  access_rate: -1\n", "bad.yaml:3", "coefficients.access_rate"),
-    "tuple_nan": ("name: a\ncoefficients:\n  online_age: [0, .nan, 0, 0]\n", "bad.yaml:3", "coefficients.online_age.1"),
-    "tuple_inf": ("name: a\ncoefficients:\n  business_size: [0, 0, .inf, 0]\n", "bad.yaml:3", "coefficients.business_size.2"),
-    "tuple_negative": ("name: a\ncoefficients:\n  literacy_age_factor: [1, -0.5, 0.5, 0.2]\n", "bad.yaml:3", "coefficients.literacy_age_factor.1"),
-    "tuple_huge": ("name: a\ncoefficients:\n  online_age: [0, 0, 0, 1e300]\n", "bad.yaml:3", "coefficients.online_age.3"),
-    "tuple_short": ("name: a\ncoefficients:\n  online_age: [0, 0]\n", "bad.yaml:3", "coefficients.online_age"),
-    "tuple_long": ("name: a\ncoefficients:\n  online_age: [0, 0, 0, 0, 0]\n", "bad.yaml:3", "coefficients.online_age"),
-    "tuple_strings": ("name: a\ncoefficients:\n  online_age: [a, b, c, d]\n", "bad.yaml:3", "coefficients.online_age.0"),
-    "openness_unordered": ("name: a\nthresholds:\n  openness_levels: [0.5, 0.3, 0.6]\n", "bad.yaml:2", "openness_levels: cut-offs must increase"),
-    "openness_nan": ("name: a\nthresholds:\n  openness_levels: [0.1, .nan, 0.6]\n", "bad.yaml:3", "thresholds.openness_levels.1"),
-    "openness_above_one": ("name: a\nthresholds:\n  openness_levels: [0.1, 0.3, 1.6]\n", "bad.yaml:3", "thresholds.openness_levels.2"),
+    "nan_coefficient": (
+        "name: a\ncoefficients:\n  online_peers: .nan\n",
+        "bad.yaml:3",
+        "coefficients.online_peers: Input should be a finite number",
+    ),
+    "inf_coefficient": (
+        "name: a\ncoefficients:\n  online_trust: .inf\n",
+        "bad.yaml:3",
+        "coefficients.online_trust",
+    ),
+    "neg_inf_intercept": (
+        "name: a\ncoefficients:\n  online_intercept: -.inf\n",
+        "bad.yaml:3",
+        "coefficients.online_intercept",
+    ),
+    "negative_coefficient": (
+        "name: a\ncoefficients:\n  access_rate: -1\n",
+        "bad.yaml:3",
+        "coefficients.access_rate",
+    ),
+    "tuple_nan": (
+        "name: a\ncoefficients:\n  online_age: [0, .nan, 0, 0]\n",
+        "bad.yaml:3",
+        "coefficients.online_age.1",
+    ),
+    "tuple_inf": (
+        "name: a\ncoefficients:\n  business_size: [0, 0, .inf, 0]\n",
+        "bad.yaml:3",
+        "coefficients.business_size.2",
+    ),
+    "tuple_negative": (
+        "name: a\ncoefficients:\n  literacy_age_factor: [1, -0.5, 0.5, 0.2]\n",
+        "bad.yaml:3",
+        "coefficients.literacy_age_factor.1",
+    ),
+    "tuple_huge": (
+        "name: a\ncoefficients:\n  online_age: [0, 0, 0, 1e300]\n",
+        "bad.yaml:3",
+        "coefficients.online_age.3",
+    ),
+    "tuple_short": (
+        "name: a\ncoefficients:\n  online_age: [0, 0]\n",
+        "bad.yaml:3",
+        "coefficients.online_age",
+    ),
+    "tuple_long": (
+        "name: a\ncoefficients:\n  online_age: [0, 0, 0, 0, 0]\n",
+        "bad.yaml:3",
+        "coefficients.online_age",
+    ),
+    "tuple_strings": (
+        "name: a\ncoefficients:\n  online_age: [a, b, c, d]\n",
+        "bad.yaml:3",
+        "coefficients.online_age.0",
+    ),
+    "openness_unordered": (
+        "name: a\nthresholds:\n  openness_levels: [0.5, 0.3, 0.6]\n",
+        "bad.yaml:2",
+        "openness_levels: cut-offs must increase",
+    ),
+    "openness_nan": (
+        "name: a\nthresholds:\n  openness_levels: [0.1, .nan, 0.6]\n",
+        "bad.yaml:3",
+        "thresholds.openness_levels.1",
+    ),
+    "openness_above_one": (
+        "name: a\nthresholds:\n  openness_levels: [0.1, 0.3, 1.6]\n",
+        "bad.yaml:3",
+        "thresholds.openness_levels.2",
+    ),
     "stage_maturity_order": (
         "name: a\nthresholds:\n  agency_stage2_maturity: 3.5\n  agency_stage3_maturity: 2.0\n",
         "bad.yaml:2",
@@ -166,7 +253,11 @@ SCENARIOS: dict[str, tuple[str | bytes, str, str]] = {
     "steps_zero": ("name: a\nsteps_per_year: 0\n", "bad.yaml:2", "steps_per_year"),
     "steps_float": ("name: a\nsteps_per_year: 12.5\n", "bad.yaml:2", "steps_per_year"),
     "regions_one": ("name: a\nworld:\n  kind: synthetic\n  n_regions: 1\n", "bad.yaml:4", "world.n_regions"),
-    "population_huge": ("name: a\nworld:\n  kind: synthetic\n  synthetic_population: 1e12\n", "bad.yaml:4", "world.synthetic_population"),
+    "population_huge": (
+        "name: a\nworld:\n  kind: synthetic\n  synthetic_population: 1e12\n",
+        "bad.yaml:4",
+        "world.synthetic_population",
+    ),
     "world_kind": ("name: a\nworld:\n  kind: mars\n", "bad.yaml:3", "world.kind"),
     # seeds
     "seed_huge": ("name: a\nseed: 1000000000000000000000000000000\n", "bad.yaml:2", "seed:"),
@@ -182,13 +273,21 @@ SCENARIOS: dict[str, tuple[str | bytes, str, str]] = {
         "bad.yaml:4",
         "sum to 1.25 in 2011",
     ),
-    "share_nan": ("name: a\npolicies:\n  - {lever: broadband, budget_share: .nan}\n", "bad.yaml:3", "policies.0.budget_share"),
+    "share_nan": (
+        "name: a\npolicies:\n  - {lever: broadband, budget_share: .nan}\n",
+        "bad.yaml:3",
+        "policies.0.budget_share",
+    ),
     "policy_end_before_start": (
         "name: a\npolicies:\n  - {lever: broadband, start: 2020, end: 2010, budget_share: 0.1}\n",
         "bad.yaml:3",
         "policies.0",
     ),
-    "unknown_lever": ("name: a\npolicies:\n  - {lever: broadbnd, budget_share: 0.1}\n", "bad.yaml:3", "did you mean 'broadband'"),
+    "unknown_lever": (
+        "name: a\npolicies:\n  - {lever: broadbnd, budget_share: 0.1}\n",
+        "bad.yaml:3",
+        "did you mean 'broadband'",
+    ),
     "unknown_region": (
         "name: a\npolicies:\n  - lever: broadband\n    budget_share: 0.2\n    target: {regions: [Atlantis]}\n",
         "bad.yaml:5",
@@ -206,9 +305,17 @@ SCENARIOS: dict[str, tuple[str | bytes, str, str]] = {
         "policies.0.target.lagging.count",
     ),
     "policies_not_list": ("name: a\npolicies: 5\n", "bad.yaml:2", "policies"),
-    "policies_bad_mode": ("extends: kazakhstan_baseline\nname: a\npolicies: {mode: merge}\n", "bad.yaml:3", "policies.mode"),
+    "policies_bad_mode": (
+        "extends: kazakhstan_baseline\nname: a\npolicies: {mode: merge}\n",
+        "bad.yaml:3",
+        "policies.mode",
+    ),
     "event_unknown": ("name: a\nevents:\n  - {kind: flood, year: 2020}\n", "bad.yaml:3", "events.0.kind"),
-    "event_month_13": ("name: a\nevents:\n  - {kind: cyber_wave, year: 2020, month: 13}\n", "bad.yaml:3", "events.0.month"),
+    "event_month_13": (
+        "name: a\nevents:\n  - {kind: cyber_wave, year: 2020, month: 13}\n",
+        "bad.yaml:3",
+        "events.0.month",
+    ),
     "event_shock_above_one": (
         "name: a\nevents:\n  - {kind: demand_shock, year: 2020, intensity: 2}\n",
         "bad.yaml:3",
@@ -282,9 +389,18 @@ TINY_SCENARIO = (
 
 
 def _grid(n_params: int, n_values: int) -> str:
-    names = ["online_peers", "online_trust", "online_quality", "online_literacy", "online_habit",
-             "participation_trust", "participation_literacy", "business_quality", "business_readiness",
-             "business_peers"][:n_params]
+    names = [
+        "online_peers",
+        "online_trust",
+        "online_quality",
+        "online_literacy",
+        "online_habit",
+        "participation_trust",
+        "participation_literacy",
+        "business_quality",
+        "business_readiness",
+        "business_peers",
+    ][:n_params]
     values = ", ".join(f"{1 + i / 100:g}" for i in range(n_values))
     rows = "".join(f"    coefficients.{n}: [{values}]\n" for n in names)
     return f"design:\n  kind: grid\n  parameters:\n{rows}"
@@ -297,11 +413,19 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
     "exp_seed_huge": (EXP_HEAD + "seed: 1e30\n" + OUTCOMES, "exp.yaml:4", "seed"),
     "exp_seed_above_32bit": (EXP_HEAD + "seed: 4294967296\n" + OUTCOMES, "exp.yaml:4", "seed"),
     "exp_seed_negative": (EXP_HEAD + "seed: -3\n" + OUTCOMES, "exp.yaml:4", "seed"),
-    "exp_replications_zero": ("name: exp\nscenarios: [tiny]\nreplications: 0\n" + OUTCOMES, "exp.yaml:3", "replications"),
+    "exp_replications_zero": (
+        "name: exp\nscenarios: [tiny]\nreplications: 0\n" + OUTCOMES,
+        "exp.yaml:3",
+        "replications",
+    ),
     "exp_duplicate_key": (EXP_HEAD + "seed: 1\nseed: 2\n" + OUTCOMES, "exp.yaml:5", "seed: duplicate key"),
     "exp_alias_bomb": (ALIAS_BOMB + "\n", "exp.yaml:", "expands to more than"),
     "exp_deep": ("name: exp\nset: " + "[" * 3000 + "]" * 3000 + "\n", "exp.yaml:2", "nested more than"),
-    "exp_grid_huge": (EXP_HEAD + OUTCOMES + _grid(10, 10), "exp.yaml:", "design: 10,000,000,000 design points"),
+    "exp_grid_huge": (
+        EXP_HEAD + OUTCOMES + _grid(10, 10),
+        "exp.yaml:",
+        "design: 10,000,000,000 design points",
+    ),
     "exp_grid_many_runs": (
         "name: exp\nscenarios: [tiny]\nreplications: 1000\n" + OUTCOMES + _grid(2, 10),
         "exp.yaml:",
@@ -319,9 +443,14 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
         "exp.yaml:",
         "200,000 design points",
     ),
-    "exp_replications_many": ("name: exp\nscenarios: [tiny]\nreplications: 50000\n" + OUTCOMES, "exp.yaml:3", "replications: 50,000 runs"),
+    "exp_replications_many": (
+        "name: exp\nscenarios: [tiny]\nreplications: 50000\n" + OUTCOMES,
+        "exp.yaml:3",
+        "replications: 50,000 runs",
+    ),
     "exp_threshold_five": (
-        EXP_HEAD + "outcomes:\n  - {name: t, kind: time_to_threshold, indicator: citizen_online_share, threshold: 5}\n",
+        EXP_HEAD
+        + "outcomes:\n  - {name: t, kind: time_to_threshold, indicator: citizen_online_share, threshold: 5}\n",
         "exp.yaml:5",
         "outcomes.0.threshold",
     ),
@@ -335,10 +464,22 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
         "exp.yaml:5",
         "outcomes.0.indicator",
     ),
-    "exp_outcome_year": (EXP_HEAD + "outcomes:\n  - {name: t, year: 2090}\n", "exp.yaml:5", "outcomes.0.year"),
+    "exp_outcome_year": (
+        EXP_HEAD + "outcomes:\n  - {name: t, year: 2090}\n",
+        "exp.yaml:5",
+        "outcomes.0.year",
+    ),
     "exp_scale_nan": (EXP_HEAD + "scale: .nan\n" + OUTCOMES, "exp.yaml:4", "scale"),
-    "exp_scale_too_small": ("name: exp\nscenarios: [kazakhstan_baseline]\nscale: 1\n" + OUTCOMES, "exp.yaml:3", "scale: scenario 'kazakhstan_baseline'"),
-    "exp_set_unknown": (EXP_HEAD + "set: {coefficients.nope: 1}\n" + OUTCOMES, "exp.yaml:4", "set.coefficients.nope"),
+    "exp_scale_too_small": (
+        "name: exp\nscenarios: [kazakhstan_baseline]\nscale: 1\n" + OUTCOMES,
+        "exp.yaml:3",
+        "scale: scenario 'kazakhstan_baseline'",
+    ),
+    "exp_set_unknown": (
+        EXP_HEAD + "set: {coefficients.nope: 1}\n" + OUTCOMES,
+        "exp.yaml:4",
+        "set.coefficients.nope",
+    ),
     "exp_set_nan": (EXP_HEAD + "set: {budget: .nan}\n" + OUTCOMES, "exp.yaml:4", "set.budget"),
     "exp_grid_nan": (
         EXP_HEAD + OUTCOMES + "design:\n  kind: grid\n  parameters:\n    budget: [10, .nan]\n",
@@ -346,16 +487,24 @@ EXPERIMENTS: dict[str, tuple[str, str, str]] = {
         "design.parameters.budget",
     ),
     "exp_bounds_reversed": (
-        EXP_HEAD + OUTCOMES + "design:\n  kind: lhs\n  samples: 4\n  parameters:\n    budget: {low: 50, high: 10}\n",
+        EXP_HEAD
+        + OUTCOMES
+        + "design:\n  kind: lhs\n  samples: 4\n  parameters:\n    budget: {low: 50, high: 10}\n",
         "exp.yaml:10",
         "design.parameters.budget.high",
     ),
     "exp_bounds_inf": (
-        EXP_HEAD + OUTCOMES + "design:\n  kind: lhs\n  samples: 4\n  parameters:\n    budget: {low: 1, high: .inf}\n",
+        EXP_HEAD
+        + OUTCOMES
+        + "design:\n  kind: lhs\n  samples: 4\n  parameters:\n    budget: {low: 1, high: .inf}\n",
         "exp.yaml:10",
         "design.parameters.budget",
     ),
-    "exp_scenario_etc_passwd": ("name: exp\nscenarios: [/etc/passwd]\n" + OUTCOMES, "exp.yaml:2", "scenarios.0"),
+    "exp_scenario_etc_passwd": (
+        "name: exp\nscenarios: [/etc/passwd]\n" + OUTCOMES,
+        "exp.yaml:2",
+        "scenarios.0",
+    ),
     "exp_scenario_bad_name": ("name: exp\nscenarios: [evilname]\n" + OUTCOMES, "evilname.yaml:1", "name"),
     "exp_scenario_nan": ("name: exp\nscenarios: [nanscen]\n" + OUTCOMES, "nanscen.yaml:2", "budget"),
     "exp_list_key": ("name: exp\n[a]: 1\n", "exp.yaml:2", "a key must be a plain name"),
@@ -392,7 +541,10 @@ COMMAND_LINES: dict[str, tuple[list, list]] = {
         ["kazakhstan_baseline.yaml", "world.scale", "19,", "GiB", "--allow-large"],
     ),
     "end_year_far": (["run", "good.yaml", "--end-year", "3000", "--out", "r"], ["good.yaml", "end_year"]),
-    "end_year_before_start": (["run", "good.yaml", "--end-year", "2001", "--out", "r"], ["good.yaml", "end_year"]),
+    "end_year_before_start": (
+        ["run", "good.yaml", "--end-year", "2001", "--out", "r"],
+        ["good.yaml", "end_year"],
+    ),
     "engine_unknown": (["run", "good.yaml", "--engine", "turbo", "--out", "r"], ["--engine"]),
     "no_such_scenario": (["run", "nope.yaml", "--out", "r"], ["nope.yaml", "no such scenario"]),
     "scenario_is_folder": (["run", "afolder", "--out", "r"], ["afolder"]),
@@ -404,7 +556,10 @@ COMMAND_LINES: dict[str, tuple[list, list]] = {
     "summarize_not_results": (["summarize", "afolder"], ["afolder", "not an experiment results folder"]),
     "sweep_no_such": (["sweep", "nope.yaml", "--out", "r"], ["nope.yaml", "no such experiment"]),
     "sweep_workers_zero": (["sweep", "smoke", "--workers", "0", "--out", "r"], ["--workers"]),
-    "sweep_scheduler_without_dask": (["sweep", "smoke", "--scheduler", "tcp://x:1", "--out", "r"], ["--scheduler"]),
+    "sweep_scheduler_without_dask": (
+        ["sweep", "smoke", "--scheduler", "tcp://x:1", "--out", "r"],
+        ["--scheduler"],
+    ),
     "validate_dev_zero": (["validate", "/dev/zero"], ["/dev/zero", "no such scenario file"]),
     "validate_folder": (["validate", "afolder"], ["afolder"]),
 }
@@ -465,9 +620,18 @@ MANIFESTS: dict[str, tuple[str, list]] = {
     "seed_negative": (_manifest(seed=-1), ["manifest.json:?", "seed:"]),
     "seed_bool": (_manifest(seed=True), ["manifest.json:?", "seed:"]),
     "engine_bogus": (_manifest(engine="warp"), ["manifest.json:?", "engine:"]),
-    "name_escape": (_manifest(scenario=_scenario_with(name="../../../x")), ["manifest.json:?", "scenario.name"]),
-    "name_absolute": (_manifest(scenario=_scenario_with(name="/tmp/evil")), ["manifest.json:?", "scenario.name"]),
-    "budget_nan": (_manifest(scenario=_scenario_with(budget=float("nan"))), ["manifest.json:?", "scenario.budget"]),
+    "name_escape": (
+        _manifest(scenario=_scenario_with(name="../../../x")),
+        ["manifest.json:?", "scenario.name"],
+    ),
+    "name_absolute": (
+        _manifest(scenario=_scenario_with(name="/tmp/evil")),
+        ["manifest.json:?", "scenario.name"],
+    ),
+    "budget_nan": (
+        _manifest(scenario=_scenario_with(budget=float("nan"))),
+        ["manifest.json:?", "scenario.budget"],
+    ),
     "unknown_field": (_manifest(scenario=_scenario_with(extra=1)), ["manifest.json:?", "scenario.extra"]),
     "deep_json": ('{"scenario": ' + "[" * 100000 + "]" * 100000 + "}", ["manifest.json:", "manifest"]),
     "too_big": (" " * (MAX_FILE_BYTES + 10) + "{}", ["manifest.json:1", "the limit is"]),
@@ -501,7 +665,10 @@ def _assign(path: str, value):
 
 API_CALLS = {
     "share_sum_nested": (_assign("policies.0.budget_share", 1.0), "budget shares sum to"),
-    "unknown_region_nested": (_assign("policies.0.target.regions", ["Atlantis"]), "unknown region 'Atlantis'"),
+    "unknown_region_nested": (
+        _assign("policies.0.target.regions", ["Atlantis"]),
+        "unknown region 'Atlantis'",
+    ),
     "nan_nested": (_assign("coefficients.online_peers", float("nan")), "finite number"),
     "tuple_nested": (_assign("coefficients.online_age", (0, float("inf"), 0, 0)), "finite number"),
     "threshold_order_nested": (_assign("thresholds.openness_levels", (0.6, 0.3, 0.1)), "must increase"),
@@ -513,7 +680,10 @@ API_CALLS = {
     "unknown_override": (lambda: sim.EGovModel(online_peer=2.0), "did you mean"),
     "override_nan": (lambda: sim.EGovModel(budget=float("nan")), "finite number"),
     "agents_above_limit": (lambda: sim.EGovModel(scale=1), "--allow-large"),
-    "evaluate_seed_float": (lambda: sim.evaluate({}, seed=2.5, end_year=2006, scale=4000), "seed must be a non-negative integer"),
+    "evaluate_seed_float": (
+        lambda: sim.evaluate({}, seed=2.5, end_year=2006, scale=4000),
+        "seed must be a non-negative integer",
+    ),
     "evaluate_unknown_indicator": (
         lambda: sim.evaluate({}, seed=1, scale=4000, outcomes=[{"name": "x", "indicator": "nope"}]),
         "unknown indicator 'nope'",
@@ -587,7 +757,13 @@ def test_resource_cases_in_a_real_process_under_a_memory_limit(case, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(sim.__file__).parents[1])}
     env.pop("EGOV_ALLOW_LARGE", None)
     proc = subprocess.run(
-        [*EGOV, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=_limited, env=env
+        [*EGOV, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limited,
+        env=env,
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import mesa
@@ -31,7 +30,9 @@ TINY = (
 
 def egov(*args, cwd=None, env=None, timeout=300):
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([*EGOV, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    return subprocess.run(
+        [*EGOV, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout
+    )
 
 
 def one_error(proc, *fragments):
@@ -58,10 +59,14 @@ def mount_point(tmp_path):
     def mount(options: str) -> Path:
         point = tmp_path / f"mnt{len(mounted)}"
         point.mkdir()
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True)
+        proc = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True
+        )
         if proc.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.decode().strip()}); tests run as root, "
-                        "so chmod cannot make a read-only folder")
+            pytest.skip(
+                f"cannot mount a tmpfs here ({proc.stderr.decode().strip()}); tests run as root, "
+                "so chmod cannot make a read-only folder"
+            )
         mounted.append(point)
         return point
 
@@ -200,14 +205,18 @@ def test_a_script_without_a_main_guard_sweeps_with_worker_processes(tmp_path):
         )
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     assert "done 3" in proc.stdout
 
 
 # --- Mesa conventions ----------------------------------------------------------------------
 
-SMALL = dict(kind="synthetic", n_regions=3, synthetic_population=30_000, scale=30, start_year=2020, end_year=2021)
+SMALL = dict(
+    kind="synthetic", n_regions=3, synthetic_population=30_000, scale=30, start_year=2020, end_year=2021
+)
 
 
 def test_datacollector_records_the_national_indicators_every_step():
