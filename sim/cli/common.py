@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 out_console = Console(soft_wrap=True)
 if not out_console.is_terminal:  # files and pipes get whole tables, not 80 columns
@@ -20,9 +21,18 @@ class BadInput(Exception):
         self.problems = problems
 
 
-def fail(problems: list[str], debug: bool, error: BaseException | None = None) -> None:
+def _printable(line: str) -> str:
+    """One line on the terminal: control characters from input are shown escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(line))
+
+
+def fail(problems: list[str], debug: bool, error: BaseException | None = None, exit_code: int = 2) -> None:
     if debug and error is not None:
         raise error
-    for line in problems:
-        err_console.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    for problem in problems:
+        # a problem may carry indented detail lines; input's control characters are escaped
+        first, *rest = str(problem).split("\n")
+        err_console.print(f"[bold red]error[/]: {escape(_printable(first))}", highlight=False, soft_wrap=True)
+        for line in rest:
+            err_console.print(escape(_printable(line)), highlight=False, soft_wrap=True)
+    raise typer.Exit(exit_code)

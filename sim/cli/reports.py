@@ -31,9 +31,14 @@ def report(
     from sim.analysis.report import report as write_report
 
     try:
+        _check_out(out)
         path = write_report(folder, out)
     except ReportError as e:
         fail(e.problems, debug, e)
+    except (OSError, ValueError, KeyError) as e:
+        fail([_unreadable(folder, out, e)], debug, e)
+    except KeyboardInterrupt:
+        fail(["interrupted"], debug, exit_code=130)
     out_console.print(f"report: {path}", highlight=False)
 
 
@@ -59,10 +64,36 @@ def compare(
     from sim.analysis.report import compare as write_compare
 
     try:
+        _check_out(out)
         path = write_compare(folders, out, reference)
     except ReportError as e:
         fail(e.problems, debug, e)
+    except (OSError, ValueError, KeyError) as e:
+        fail([_unreadable(", ".join(map(str, folders)), out, e)], debug, e)
+    except KeyboardInterrupt:
+        fail(["interrupted"], debug, exit_code=130)
     out_console.print(f"report: {path}", highlight=False)
+
+
+def _check_out(out: Path | None) -> None:
+    """--out must be a folder we can write into; checked before any work."""
+    from sim.analysis.report import ReportError
+    from sim.model.paths import probe_folder
+
+    if out is None:
+        return
+    try:
+        probe_folder(out)
+    except OSError as e:
+        raise ReportError([f"{out}: --out: cannot write the report here: {e.strerror or e}"]) from None
+
+
+def _unreadable(folder, out, e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename:
+        where = e.filename
+        return f"{where}: {e.strerror or e}"
+    first = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return f"{folder}: cannot read or write the results: {first}"
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from sim.cli.common import BadInput, err_console, fail, out_console
 from sim.experiments import scenario as scenarios
+from sim.model.limits import MAX_AGENTS, SEED_MAX
 from sim.model.params import Params
 
 
@@ -59,48 +60,80 @@ def run(
         str,
         typer.Argument(help="Scenario file, shipped scenario name, or a run's manifest.json to rerun it."),
     ],
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=SEED_MAX, help="Seed, 0..2**32-1 (default: the scenario's).")
+    ] = None,
     engine: Annotated[
         EngineChoice | None, typer.Option(help="vectorized (fast) or agent (per-agent rules).")
     ] = None,
     scale: Annotated[float | None, typer.Option(help="People per citizen agent.")] = None,
     end_year: Annotated[int | None, typer.Option(help="Stop after this year.")] = None,
     out: Annotated[Path, typer.Option(help="Results root folder.")] = Path("results"),
+    allow_large: Annotated[
+        bool,
+        typer.Option(
+            "--allow-large", help=f"Run worlds above {MAX_AGENTS:,} citizen agents (see README, limits)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Run one scenario and write its results to OUT/<scenario>/<run-id>/."""
+    from sim.model.limits import TooLarge, check_agents
+    from sim.model.paths import UnsafePath
+
     try:
         spec, recorded_engine = load_run_spec(scenario)
         params = with_overrides(spec.params, scenario, end_year=end_year, scale=scale)
+        try:
+            check_agents(params, allow_large)
+        except TooLarge as e:
+            raise BadInput([f"{spec.path or scenario}: {e}"]) from None
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
+    except KeyboardInterrupt:
+        fail(["interrupted while loading; nothing written"], debug, exit_code=130)
     # heavy imports only for commands that run the model
     from sim.analysis.plots import adoption_figure
-    from sim.experiments.results import new_run_dir, write_run
+    from sim.experiments.results import discard_run_dir, new_run_dir, write_run
     from sim.model.egov_model import EGovModel
 
     run_seed = spec.seed if seed is None else seed
     run_engine = engine.value if engine else (recorded_engine or "vectorized")
-    started, t0 = datetime.now(UTC), time.perf_counter()
-    model = EGovModel(params, seed=run_seed, engine=run_engine)
-    show = not quiet and sys.stderr.isatty()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[year]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=not show,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(params.name, total=params.n_steps, year="")
-        while model.running and model.steps < params.n_steps:
-            model.step()
-            progress.update(task, advance=1, year=str(model.year))
-    folder = new_run_dir(out, params.name, run_seed, run_engine)
-    write_run(model, folder, started, time.perf_counter() - t0, spec.chain, figure=adoption_figure)
+    # the output folder is created and probed before the model runs
+    try:
+        folder = new_run_dir(out, params.name, run_seed, run_engine)
+    except (OSError, UnsafePath) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        fail([f"{out}: --out: cannot write results here: {reason}"], debug, e)
+    try:
+        started, t0 = datetime.now(UTC), time.perf_counter()
+        model = EGovModel(params, seed=run_seed, engine=run_engine, allow_large=True)
+        show = not quiet and sys.stderr.isatty()
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[year]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=not show,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(params.name, total=params.n_steps, year="")
+            while model.running and model.steps < params.n_steps:
+                model.step()
+                progress.update(task, advance=1, year=str(model.year))
+        write_run(model, folder, started, time.perf_counter() - t0, spec.chain, figure=adoption_figure)
+    except OSError as e:
+        discard_run_dir(folder)
+        fail([f"{folder}: --out: cannot write results: {e.strerror or e}; nothing kept"], debug, e)
+    except KeyboardInterrupt:
+        discard_run_dir(folder)
+        fail(["interrupted; the unfinished run folder was removed"], debug, exit_code=130)
+    except BaseException:
+        discard_run_dir(folder)
+        raise
     if not quiet:
         print_summary(model, folder, time.perf_counter() - t0)
     else:
@@ -142,6 +175,8 @@ def validate(
             if debug:
                 raise
             problems += e.problems
+        except KeyboardInterrupt:
+            fail(["interrupted while loading"], debug, exit_code=130)
     if problems:
         fail(problems, debug)
 

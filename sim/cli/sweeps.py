@@ -55,6 +55,12 @@ def sweep_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and show the plan; run and write nothing.")
     ] = False,
+    allow_large: Annotated[
+        bool,
+        typer.Option(
+            "--allow-large", help="Accept worlds, designs and sweeps above the limits (README, limits)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
@@ -64,11 +70,13 @@ def sweep_command(
     from sim.experiments.sweeps import sweep
 
     try:
-        exp = load(experiment)
+        exp = load(experiment, allow_large)
         if scheduler and executor != ExecutorChoice.dask:
             raise ExperimentError(["--scheduler needs --executor dask"])
     except ExperimentError as e:
         fail(e.problems, debug, e)
+    except KeyboardInterrupt:
+        fail(["interrupted while loading; nothing written"], debug, exit_code=130)
     if dry_run:
         print_plan(exp, out)
         return
@@ -111,6 +119,8 @@ def sweep_command(
                 chunk=chunk,
                 on_progress=on_progress,
                 on_start=on_start,
+                allow_large=allow_large,
+                raise_if_all_failed=False,
             )
     except SweepRefused as e:
         fail(e.problems, debug, e)
@@ -161,7 +171,7 @@ def summarize_command(
 
     try:
         result = open_results(folder)
-    except (ExperimentError, OSError, ValueError, KeyError) as e:
+    except (ExperimentError, OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         problems = getattr(e, "problems", None) or [f"{folder}: not a readable results folder: {e}"]
         fail(problems, debug, e)
     table = result.summary(n_boot=bootstrap)

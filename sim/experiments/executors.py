@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from sim.experiments.experiment import SweepRefused
 
 EXECUTORS = ("process", "dask", "serial")
+# Set by sweep() when it is called from a script without a main guard: workers are then
+# forked (they do not import the script again) instead of started from a forkserver.
+FORK_WORKERS = threading.local()
 PRELOAD = ("sim.experiments.runs", "sim.model.egov_model")  # what a worker process imports at start
 
 
@@ -83,8 +86,11 @@ def open_executor(kind: str, workers: int | None = None, scheduler: str | None =
     if kind == "process":
         n = workers or os.cpu_count() or 1
         _single_threaded_numerics()
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(list(PRELOAD))
+        if getattr(FORK_WORKERS, "on", False):  # a script without a main guard: fork, not re-import
+            ctx = multiprocessing.get_context("fork")
+        else:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(list(PRELOAD))
         ex = cf.ProcessPoolExecutor(
             max_workers=n, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)
         )

@@ -49,7 +49,22 @@ from sim.experiments.scenario import (
 from sim.experiments.scenario import (
     shipped as shipped_files,
 )
+from sim.model.limits import (
+    MAX_DESIGN_POINTS,
+    MAX_RUNS,
+    SEED_MAX,
+    TooLarge,
+    check_agents,
+    check_count,
+    run_seconds,
+)
+from sim.model.param_paths import (
+    apply_changes,
+    check_path,
+    is_integer,
+)
 from sim.model.params import Params, Strict
+from sim.model.paths import NAME_PATTERN
 
 SHIPPED = Path(str(resources.files("sim") / "data" / "experiments"))  # package data, also ./experiments
 Path_ = tuple[str | int, ...]
@@ -94,7 +109,10 @@ class Design(Strict):
     levels: int = Field(4, ge=2, le=100, description="morris_sa: grid levels of each parameter.")
     second_order: bool = Field(False, description="sobol_sa: also estimate second-order indices.")
     seed: int | None = Field(
-        None, ge=0, description="Seed of the sampler (default: derived from the experiment's seed)."
+        None,
+        ge=0,
+        le=SEED_MAX,
+        description="Seed of the sampler, 0..2**32-1 (default: derived from the experiment's seed).",
     )
 
 
@@ -121,7 +139,9 @@ class Outcome(Strict):
     stat: Literal["end", "mean"] = Field(
         "end", description="at_year, disparity: the value at the year's last step, or its mean."
     )
-    threshold: float | None = Field(None, description="time_to_threshold: the level to reach.")
+    threshold: float | None = Field(
+        None, description="time_to_threshold: the level to reach (a share in 0-1 for share indicators)."
+    )
     direction: Literal["above", "below"] = Field(
         "above", description="time_to_threshold: reach from below (above) or from above (below)."
     )
@@ -159,7 +179,7 @@ class ExperimentFile(Strict):
 
     name: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        pattern=NAME_PATTERN,
         description="Experiment name, the results folder (default: the file name).",
     )
     description: str = Field("", description="What question the experiment answers.")
@@ -177,8 +197,9 @@ class ExperimentFile(Strict):
     seed: int = Field(
         0,
         ge=0,
-        le=2**63 - 1,
-        description="Root seed: replication k runs with seed k of numpy's SeedSequence(seed).spawn().",
+        le=SEED_MAX,
+        description="Root seed, 0..2**32-1: replication k runs with seed k of numpy's "
+        "SeedSequence(seed).spawn().",
     )
     engine: Literal["vectorized", "agent"] = Field("vectorized", description="Model engine.")
     scale: float | None = Field(
@@ -323,87 +344,6 @@ def sampler_seed(root: int) -> int:
     return int(np.random.SeedSequence([root, 0x53A3]).generate_state(1)[0])
 
 
-# --- parameter paths ------------------------------------------------------------------
-
-
-def split_path(path: str) -> tuple[str | int, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in path.split("."))
-
-
-def numeric_paths(data: Any, prefix: tuple = ()) -> dict[str, Any]:
-    """Every numeric leaf of a dumped parameter set, by dotted path."""
-    out: dict[str, Any] = {}
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, (list, tuple)):
-        items = enumerate(data)
-    else:
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
-            out[".".join(map(str, prefix))] = data
-        return out
-    for key, value in items:
-        out.update(numeric_paths(value, (*prefix, key)))
-    return out
-
-
-def all_paths(data: Any, prefix: tuple = ()) -> dict[str, Any]:
-    """Every field of a dumped parameter set (mappings, lists and leaves), by dotted path."""
-    out: dict[str, Any] = {}
-    if prefix:
-        out[".".join(map(str, prefix))] = data
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, (list, tuple)):
-        items = enumerate(data)
-    else:
-        return out
-    for key, value in items:
-        out.update(all_paths(value, (*prefix, key)))
-    return out
-
-
-def check_path(params: Params, path: str, numeric: bool = True) -> str | None:
-    """None if `path` names a (numeric) parameter, else what is wrong, with a suggestion."""
-    dumped = params.model_dump()
-    leaves = numeric_paths(dumped) if numeric else all_paths(dumped)
-    if path in leaves:
-        return None
-    suggestions = [p for p in leaves if not p.startswith(("policies.", "events."))]
-    if numeric and path in all_paths(dumped):
-        return f"{path!r} is not a number; a design varies numeric parameters"
-    what = "numeric parameter" if numeric else "parameter"
-    return f"no {what} {path!r}" + _did_you_mean(path, suggestions)
-
-
-def apply_changes(params: Params, changes: dict[str, Any]) -> Params:
-    """A copy of `params` with dotted-path changes, validated like a scenario file.
-    A float given for an integer parameter is rounded. Raises ValidationError."""
-    data = _untuple(params.model_dump())
-    for path, value in changes.items():
-        parts = split_path(path)
-        node = data
-        for part in parts[:-1]:
-            node = node[part]
-        current = node[parts[-1]]
-        if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
-            value = round(value)
-        node[parts[-1]] = value
-    return Params.model_validate(data)
-
-
-def is_integer(params: Params, path: str) -> bool:
-    value = numeric_paths(params.model_dump()).get(path)
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _untuple(data):
-    if isinstance(data, dict):
-        return {k: _untuple(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_untuple(v) for v in data]
-    return data
-
-
 # --- national indicators --------------------------------------------------------------
 
 
@@ -465,9 +405,10 @@ def shipped() -> list[tuple[str, str]]:
     return shipped_files(SHIPPED)
 
 
-def load(path: str | Path) -> Experiment:
+def load(path: str | Path, allow_large: bool = False) -> Experiment:
     """Read, validate and resolve an experiment file (or a shipped experiment's name).
-    Raises ExperimentError with one line per problem."""
+    Raises ExperimentError with one line per problem. Worlds, designs and sweeps above
+    the limits of sim.model.limits are refused unless `allow_large`."""
     found = find_experiment(str(path))
     if found is None:
         known = [p.stem for p in SHIPPED.glob("*.y*ml")]
@@ -488,7 +429,9 @@ def load(path: str | Path) -> Experiment:
     except ValidationError as e:
         raise ExperimentError(_describe(e, source, (), ExperimentFile)) from None
     if spec.name is None:
-        spec = spec.model_copy(update={"name": re.sub(r"[^A-Za-z0-9_.-]", "_", found.stem)})
+        spec = spec.model_copy(
+            update={"name": re.sub(r"[^A-Za-z0-9_.-]", "_", found.stem).lstrip("._-")[:100] or "experiment"}
+        )
     problems = _Problems(source)
 
     # scenarios, with the experiment's overrides
@@ -531,6 +474,12 @@ def load(path: str | Path) -> Experiment:
                 params = apply_changes(params, {key: value})
             except ValidationError as e:
                 problems.add(loc, _change_message(e, scen.name))
+        try:
+            check_agents(params, allow_large)
+        except TooLarge as e:
+            problems.add(
+                ("scale",) if spec.scale is not None else ("scenarios", i), f"scenario {scen.name!r}: {e}"
+            )
         if scen.name in scenarios:
             problems.add(("scenarios", i), f"scenario {scen.name!r} is listed twice")
         scenarios[scen.name] = params
@@ -563,6 +512,12 @@ def load(path: str | Path) -> Experiment:
                 ("outcomes", i, "indicator"),
                 f"unknown {what} {o.indicator!r}{_did_you_mean(o.indicator, allowed)}; "
                 f"allowed: {', '.join(allowed)}",
+            )
+        share = o.kind == "time_to_threshold" and o.threshold is not None and _is_share(o.indicator)
+        if share and not 0.0 <= o.threshold <= 1.0:
+            problems.add(
+                ("outcomes", i, "threshold"),
+                f"{o.threshold:g} is outside 0-1; {o.indicator} is a share",
             )
         if o.name in INDEX_COLUMNS:
             problems.add(("outcomes", i, "name"), f"{o.name!r} is a column of the runs index; choose another")
@@ -650,6 +605,20 @@ def load(path: str | Path) -> Experiment:
                 continue
             break
     problems.raise_if_any()
+    n_points = design_size(design, parameters, values)
+    try:
+        check_count(f"design points ({design.kind})", n_points, MAX_DESIGN_POINTS, allow_large)
+        n_runs = n_points * spec.replications * len(scenarios)
+        check_count(
+            f"runs ({len(scenarios)} scenarios x {n_points:,} points x {spec.replications} replications)",
+            n_runs,
+            MAX_RUNS,
+            allow_large,
+            max(run_seconds(p) for p in scenarios.values()),
+        )
+    except TooLarge as e:
+        problems.add(("design",) if n_points > 1 else ("replications",), str(e))
+    problems.raise_if_any()
 
     seed0 = design.seed if design.seed is not None else sampler_seed(spec.seed)
     points = design_points(design.kind, parameters, values, bounds, design, seed0)
@@ -681,6 +650,30 @@ def load(path: str | Path) -> Experiment:
         points=points,
         sources=sources,
     )
+
+
+def _is_share(indicator: str) -> bool:
+    """Indicators that are shares or indices in 0-1."""
+    return bool(
+        re.search(
+            r"share|adoption|participation|trust|interoperability|openness|literacy|coverage", indicator
+        )
+        or indicator in ("egdi", "osi", "tii", "hci", "online_gini")
+    )
+
+
+def design_size(design: Design, parameters: list[str], values: dict[str, list[float]]) -> int:
+    """How many points a design has, computed without building them."""
+    d, n = len(parameters), design.samples or 1
+    if design.kind == "none":
+        return 1
+    if design.kind == "grid":
+        return math.prod(len(v) for v in values.values())
+    if design.kind == "sobol_sa":
+        return n * (2 * d + 2 if design.second_order else d + 2)
+    if design.kind == "morris_sa":
+        return n * (d + 1)
+    return n
 
 
 def _change_message(error: ValidationError, scenario: str) -> str:

@@ -10,10 +10,12 @@ its final name is ever half-written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ import pandas as pd
 
 import sim
 from sim.model.egov_model import EGovModel
+from sim.model.paths import inside, probe_folder
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -48,14 +51,30 @@ def atomic_write(path: Path, write) -> None:
 
 
 def new_run_dir(root: Path, scenario: str, seed: int, engine: str) -> Path:
+    """Create root/<scenario>/<run-id>/ and check a file can be written there. The folder
+    stays under `root` (sim.model.paths.inside): raises UnsafePath, or OSError if unwritable."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = root / scenario / f"{stamp}-seed{seed}-{engine}"
+    probe_folder(root)
+    base = inside(root, scenario, f"{stamp}-seed{seed}-{engine}")
     path, n = base, 1
     while path.exists():
         n += 1
         path = base.with_name(f"{base.name}-{n}")
     path.mkdir(parents=True)
+    try:
+        probe_folder(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     return path
+
+
+def discard_run_dir(path: Path) -> None:
+    """Remove a run folder left without a manifest (an interrupted or failed write)."""
+    if path.is_dir() and not (path / "manifest.json").exists():
+        shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # the scenario folder, if this was its only run
 
 
 def git_commit() -> str | None:

@@ -110,9 +110,11 @@ def evaluate(
     files (default: DEFAULT_OUTCOMES). A plain function of (params, seed), so SALib, the
     EMA Workbench or an optimiser can call it directly. Same seed, same population and
     draws: two calls differing only in `params` form a common-random-numbers pair."""
-    from sim.experiments.experiment import apply_changes, check_path
+    from sim.experiments.experiment import apply_changes, check_path, national_columns
     from sim.experiments.scenario import load
+    from sim.model.limits import check_agents, check_seed
 
+    seed = check_seed(seed)
     base = load(scenario).params
     changes = {}
     for key, value in (
@@ -129,10 +131,20 @@ def evaluate(
         changes[key] = value
     resolved = apply_changes(base, changes) if changes else base
     specs = [Outcome.model_validate(o) for o in (outcomes or DEFAULT_OUTCOMES)]
-    for o in specs:
+    columns = national_columns()
+    for o in specs:  # checked before the run, not after it
+        if o.indicator not in columns:
+            raise ValueError(
+                f"outcome {o.name!r}: unknown indicator {o.indicator!r}; allowed: {', '.join(columns)}"
+            )
         if o.kind != "time_to_threshold" and o.year is None:
             o.year = resolved.end_year
-    frame = simulate(resolved, int(seed), engine, faults_from_environment())
+        if o.year is not None and not resolved.start_year <= o.year <= resolved.end_year:
+            raise ValueError(
+                f"outcome {o.name!r}: year {o.year} is outside {resolved.start_year}-{resolved.end_year}"
+            )
+    check_agents(resolved)
+    frame = simulate(resolved, seed, engine, faults_from_environment())
     return {o.name: o.compute(frame, resolved.end_year) for o in specs}
 
 

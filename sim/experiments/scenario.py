@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from sim.experiments import safe_yaml
 from sim.model.levers import LEVERS
+from sim.model.limits import MAX_FILE_BYTES
 from sim.model.params import Params, PolicySpec, Strict
 
 SHIPPED = Path(str(resources.files("sim") / "data" / "scenarios"))  # package data, also ./scenarios
@@ -100,42 +103,62 @@ class Source:
     lines: dict[Path_, int]
 
 
-def _walk_lines(node, prefix: Path_, lines: dict[Path_, int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            path = (*prefix, key_node.value)
-            lines[path] = key_node.start_mark.line + 1
-            _walk_lines(value_node, path, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[(*prefix, i)] = item.start_mark.line + 1
-            _walk_lines(item, (*prefix, i), lines)
+def _read_limited(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES of a regular file; anything else is refused unread."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError([f"{path}: not a regular file"])
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [f"{path}:1: (top level): file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"]
+            )
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise ScenarioError([f"{path}: cannot read file: {e.strerror or e}"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([f"{path}:1: (top level): file is over the limit of {MAX_FILE_BYTES:,} bytes"])
+    return raw
+
+
+def _is_yaml_name(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
 
 
 def read_source(path: Path) -> Source:
-    """Parse one file safely; every failure becomes a ScenarioError naming the file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ScenarioError([f"{path}: cannot read file: {e.strerror or e}"]) from None
+    """Parse one file safely; every failure becomes a ScenarioError naming the file.
+    Size, nesting depth and alias expansion are checked before anything is built, and
+    duplicate keys are refused (see sim.model.limits, sim.experiments.safe_yaml)."""
+    raw = _read_limited(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError([f"{path}: not a text file (not valid UTF-8)"]) from None
     if "\x00" in text:
         raise ScenarioError([f"{path}: not a text file (contains NUL bytes)"])
-    loader = yaml.SafeLoader(text)
     lines: dict[Path_, int] = {}
+    loader = None
     try:
+        safe_yaml.check_text(text)
+        safe_yaml.check_depth(text)
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is not None:
-            _walk_lines(node, (), lines)
+            safe_yaml.check_graph(node)
+            safe_yaml.walk_lines(node, lines)
         data = loader.construct_document(node) if node is not None else None
+    except safe_yaml.YamlProblem as e:
+        raise ScenarioError([f"{path}:{e.line or '?'}: {e.field}: {e.message}"]) from None
     except yaml.constructor.ConstructorError as e:
         line = e.problem_mark.line + 1 if e.problem_mark else 0
         where = [p for p, n in lines.items() if n == line and isinstance(p[-1], str)]
         field_name = ".".join(map(str, max(where, key=len))) if where else "(top level)"
         tag = (getattr(e, "problem", "") or "").strip()
+        if "tag" not in tag:
+            raise ScenarioError(
+                [f"{path}:{line or '?'}: {field_name}: {tag or 'cannot read this value'}"]
+            ) from None
         raise ScenarioError(
             [
                 f"{path}:{line or '?'}: {field_name}: YAML tag not allowed ({tag}): scenario files "
@@ -145,12 +168,19 @@ def read_source(path: Path) -> Source:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        problem = getattr(e, "problem", None) or str(e)
-        near = text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        near = ""
+        if _is_yaml_name(path) and 0 < line <= len(text.splitlines()):  # never echo other files
+            near = text.splitlines()[line - 1].strip()[:80]
         near = f" near {near!r}" if near else ""
-        raise ScenarioError([f"{path}:{line or '?'}: YAML syntax error: {problem}{near}"]) from None
+        raise ScenarioError(
+            [f"{path}:{line or '?'}: (top level): YAML syntax error: {problem}{near}"]
+        ) from None
+    except RecursionError:
+        raise ScenarioError([f"{path}:?: (top level): nested too deeply"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise ScenarioError([f"{path}:1: (top level): the file is empty; a scenario is a mapping of fields"])
     if not isinstance(data, dict):
@@ -167,11 +197,29 @@ def read_source(path: Path) -> Source:
 
 
 def find_scenario(name: str, near: Path | None = None) -> Path | None:
-    """A scenario by path, or by name beside the extending file or among shipped ones."""
-    candidates = [Path(name)]
-    for folder in filter(None, (near, SHIPPED)):
-        candidates += [folder / name, folder / f"{name}.yaml", folder / f"{name}.yml"]
-    return next((c.resolve() for c in candidates if c.is_file()), None)
+    """A scenario by path, or by name among the shipped ones.
+
+    With `near` (the folder of an extending or experiment file), a relative name is looked
+    up beside that file, never in the current directory, so results do not depend on
+    where a command is run. Only YAML files (.yaml, .yml) are scenarios."""
+    if not isinstance(name, str) or not name.strip() or "\x00" in name:
+        return None
+    given = Path(name)
+    if near is None:
+        candidates = [given]
+    else:
+        candidates = (
+            [given] if given.is_absolute() else [near / name, near / f"{name}.yaml", near / f"{name}.yml"]
+        )
+    if not given.is_absolute() and ".." not in given.parts:
+        candidates += [SHIPPED / name, SHIPPED / f"{name}.yaml", SHIPPED / f"{name}.yml"]
+    for c in candidates:
+        try:
+            if c.is_file() and (near is None or _is_yaml_name(c)):
+                return c.resolve()
+        except OSError:
+            continue
+    return None
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -291,7 +339,8 @@ def resolve(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, Origins, li
         known = [p.stem for p in path.parent.glob("*.y*ml")] + [p.stem for p in SHIPPED.glob("*.y*ml")]
         raise ScenarioError(
             [
-                f"{path}:{line}: extends: no scenario {parent_name!r} beside this file or shipped"
+                f"{path}:{line}: extends: no scenario {parent_name!r} beside this file or shipped "
+                "(a scenario is a .yaml or .yml file, found relative to the extending file)"
                 + _did_you_mean(parent_name, known)
             ]
         )
@@ -423,14 +472,45 @@ def load(path: str | Path) -> Scenario:
 
 
 def from_manifest(path: str | Path) -> tuple[Scenario, str]:
-    """The scenario, seed and engine recorded in a run's manifest.json."""
+    """The scenario, seed and engine recorded in a run's manifest.json, checked like a
+    scenario file: a manifest is input too."""
+    from sim.model.limits import check_seed
+
     path = Path(path)
+    raw = _read_limited(path)
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        line = getattr(e, "lineno", None) or "?"
+        raise ScenarioError(
+            [f"{path}:{line}: (top level): not a usable run manifest: not valid JSON"]
+        ) from None
+    if not isinstance(manifest, dict) or manifest.get("kind", "egov-run") != "egov-run":
+        raise ScenarioError([f"{path}:1: (top level): not a usable run manifest: not an egov run manifest"])
+    problems = []
+    for key, kind, what in (
+        ("scenario", dict, "a mapping"),
+        ("seed", int, "an integer"),
+        ("engine", str, "a name"),
+    ):
+        value = manifest.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            problems.append(f"{path}:?: {key}: missing or not {what} in the run manifest")
+    if problems:
+        raise ScenarioError(problems)
+    try:
+        seed = check_seed(manifest["seed"])
+    except ValueError as e:
+        raise ScenarioError([f"{path}:?: seed: {e}"]) from None
+    if manifest["engine"] not in ("vectorized", "agent"):
+        raise ScenarioError([f"{path}:?: engine: must be vectorized or agent, got {manifest['engine']!r}"])
+    try:
         params = Params.model_validate(manifest["scenario"])
-        return Scenario(params, int(manifest["seed"]), path), manifest["engine"]
-    except (OSError, ValueError, KeyError, ValidationError) as e:
-        raise ScenarioError([f"{path}: not a usable run manifest: {e}"]) from None
+    except ValidationError as e:
+        raise ScenarioError(
+            [p.replace(f"{path}:", f"{path}:?:", 1) for p in _describe(e, ({}, path), ("scenario",), Params)]
+        ) from None
+    return Scenario(params, seed, path), manifest["engine"]
 
 
 def shipped(folder: Path = SHIPPED) -> list[tuple[str, str]]:

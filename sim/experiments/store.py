@@ -63,6 +63,10 @@ class SweepStore:
         return self.experiment_json.is_file()
 
     def read_experiment(self) -> dict:
+        from sim.model.limits import MAX_FILE_BYTES
+
+        if self.experiment_json.stat().st_size > 64 * MAX_FILE_BYTES:
+            raise ValueError(f"{self.experiment_json} is too large")
         return json.loads(self.experiment_json.read_text())
 
     def create(self, experiment: Experiment) -> None:
@@ -156,9 +160,13 @@ class SweepStore:
                 continue
             try:
                 meta = pq.read_schema(path).metadata or {}
-                out[path.stem] = json.loads(meta[RECORD_KEY])
-            except (OSError, ValueError, KeyError, pa.ArrowException):
-                continue
+                record = json.loads(meta[RECORD_KEY])
+                if not isinstance(record, dict):
+                    raise ValueError("record is not a mapping")
+                out[path.stem] = record
+            except (OSError, ValueError, KeyError, pa.ArrowException) as e:
+                # a damaged run file counts as a failed run (resume runs it again)
+                out[path.stem] = {"status": "failed", "error": f"unreadable run file {path.name}: {e}"}
         return out
 
     def index(self, experiment: Experiment, records: dict[str, dict] | None = None) -> pd.DataFrame:

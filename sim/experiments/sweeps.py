@@ -8,10 +8,13 @@ into tasks: each run is decided by its parameters and seed alone.
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import contextlib
 import json
 import math
+import re
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -19,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
-from sim.experiments.executors import EXECUTORS, ExecutorHandle, open_executor
+from sim.experiments.executors import EXECUTORS, FORK_WORKERS, ExecutorHandle, open_executor
 from sim.experiments.experiment import Experiment, ExperimentError, Run, SweepRefused
 from sim.experiments.experiment import load as load_experiment
 from sim.experiments.results import git_commit
@@ -78,9 +82,15 @@ def read_dataset(folder: Path) -> pd.DataFrame:
     """The runs/ Parquet dataset of an experiment folder, sorted by run and step."""
     runs = Path(folder) / "runs"
     files = sorted(p for p in runs.glob("*.parquet") if not p.name.startswith("."))
-    if not files:
+    frames = []
+    for p in files:
+        try:
+            frames.append(pd.read_parquet(p))
+        except (OSError, ValueError, pa.ArrowException):
+            continue  # a damaged file: the runs index lists it as failed
+    if not frames:
         return pd.DataFrame()
-    frame = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
     return frame.sort_values(["run_id", "step"], ignore_index=True)
 
 
@@ -89,7 +99,21 @@ def open_results(folder: str | Path) -> SweepResult:
     store = SweepStore(Path(folder))
     if not store.exists():
         raise ExperimentError([f"{folder}: not an experiment results folder (no experiment.json)"])
-    experiment = Experiment.from_record(store.read_experiment())
+    from pydantic import ValidationError
+
+    try:
+        record = store.read_experiment()
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+        experiment = Experiment.from_record(record)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError) as e:
+        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if isinstance(e, ValidationError):
+            err = e.errors()[0]
+            detail = f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+        raise ExperimentError(
+            [f"{store.experiment_json}:?: (top level): not a usable experiment record: {detail}"]
+        ) from None
     return SweepResult(store.folder, experiment, store.index(experiment))
 
 
@@ -143,17 +167,33 @@ def sweep(
     chunk: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     on_start: Callable[[str, int, int], None] | None = None,
+    allow_large: bool = False,
+    raise_if_all_failed: bool = True,
 ) -> SweepResult:
     """Run every run of an experiment (file, shipped name or loaded Experiment) and store
     it under OUT/<experiment name>/. With resume=True, run only what is missing from an
     earlier, interrupted sweep of the same experiment (failed runs are retried); a changed
-    experiment is refused. Returns the runs index and tidy tables."""
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    experiment is refused. Returns the runs index and tidy tables.
+
+    Raises SweepFailed if every run it executed failed (the CLI exits with status 1
+    instead). A script calling sweep() needs no `if __name__ == "__main__":` guard for
+    the process executor (its workers are then forked, so they do not run the script
+    again); the dask executor does need it, and says so."""
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, allow_large)
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     if workers is not None and workers < 1:
         raise ValueError("workers must be at least 1")
-    store = SweepStore(Path(out) / exp.name)
+    _check_main_guard(executor)
+    from sim.model.paths import UnsafePath, inside, probe_folder
+
+    try:
+        store = SweepStore(inside(Path(out), exp.name))
+        probe_folder(store.folder)
+    except UnsafePath as e:
+        raise SweepRefused([f"{out}: --out: {e}"]) from None
+    except OSError as e:
+        raise SweepRefused([f"{out}: --out: cannot write results here: {e.strerror or e}"]) from None
     notes = _check_folder(store, exp, resume)
     t0 = time.perf_counter()
     done = {k for k, r in store.records().items() if r.get("status") == "done"} if store.exists() else set()
@@ -204,7 +244,7 @@ def sweep(
         if handle is not None:
             with contextlib.suppress(Exception):
                 handle.close()
-    return SweepResult(
+    result = SweepResult(
         store.folder,
         exp,
         index,
@@ -214,6 +254,66 @@ def sweep(
         executor=handle.description if handle else "",
         notes=notes,
     )
+    failed = result.failures
+    if raise_if_all_failed and pending and not interrupted and len(failed) and len(failed) == len(index):
+        first = failed.iloc[0]
+        raise SweepFailed(
+            f"all {len(failed)} runs of {exp.name!r} failed (tracebacks in {store.folder / 'failures'}); "
+            f"the first: {first['run_id']}: {first['error']}"
+        )
+    return result
+
+
+class SweepFailed(RuntimeError):
+    """Every run of a sweep failed."""
+
+
+GUARD_FIX = (
+    'put the call under `if __name__ == "__main__":` in your script (worker processes import the '
+    'script again), or use executor="serial"'
+)
+
+
+def _in_reimported_main() -> bool:
+    """True in a worker process that is importing the user's script as __mp_main__."""
+    main = sys.modules.get("__main__")
+    return getattr(main, "__name__", "") == "__mp_main__"
+
+
+def _unguarded_script_call() -> bool:
+    """True if sweep() is called from a script's top level outside a main guard."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "__main__" and frame.f_code.co_name == "<module>":
+            break
+        frame = frame.f_back
+    if frame is None:
+        return False
+    filename = frame.f_code.co_filename
+    try:
+        tree = ast.parse(Path(filename).read_text())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    line = frame.f_lineno
+    for node in tree.body:
+        guard = isinstance(node, ast.If) and {"__main__", "__name__"} <= set(
+            re.findall(r"\w+", ast.unparse(node.test))
+        )
+        if guard and node.lineno <= line <= (node.end_lineno or node.lineno):
+            return False
+    return True
+
+
+def _check_main_guard(executor: str) -> None:
+    if _in_reimported_main():
+        raise RuntimeError(f"sim.sweep was called while a worker process imported your script: {GUARD_FIX}")
+    FORK_WORKERS.on = False
+    if executor in ("process", "dask") and _unguarded_script_call():
+        if executor == "dask":
+            raise SweepRefused(
+                [f"sim.sweep(executor='dask') from a script without a main guard: {GUARD_FIX}"]
+            )
+        FORK_WORKERS.on = True
 
 
 def _check_folder(store: SweepStore, exp: Experiment, resume: bool) -> list[str]:

@@ -9,7 +9,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.model import cohorts, indicators, rng
+from sim.model import cohorts, indicators
+from sim.model import rng as streams
 from sim.model.agents import agency as agency_kind
 from sim.model.agents import business as business_kind
 from sim.model.agents import citizen as citizen_kind
@@ -58,16 +59,52 @@ class EGovModel(mesa.Model):
     the same seed. Regions and agencies are few and always step per agent.
     """
 
-    def __init__(self, params: Params | None = None, seed: int = 0, engine: Engine = "vectorized"):
+    def __init__(
+        self,
+        params: Params | None = None,
+        seed: int | None = 0,
+        engine: Engine = "vectorized",
+        rng: int | np.random.Generator | None = None,
+        *,
+        collect: bool = True,
+        allow_large: bool = False,
+        **overrides,
+    ):
+        """`params` (default: the Kazakhstan baseline) with optional `overrides`: keyword
+        parameters by dotted path passed as a dict (``**{"coefficients.online_peers": 2}``)
+        or by a unique field name (``scale=2000, budget=50, online_peers=2``), validated
+        like a scenario file. `seed` is an integer in 0..2**32-1; `seed=None` draws one
+        from entropy and records it in `model.seed`; `rng` (an integer or a numpy
+        Generator), Mesa's convention, sets the seed instead. `collect=False` switches off
+        the DataCollector (`model.datacollector`), which records the national indicators
+        every step. A world of more than sim.model.limits.MAX_AGENTS citizen agents is refused
+        (sim.model.limits.TooLarge, with its cost) unless `allow_large=True`."""
+        from sim.model.limits import SEED_MAX, check_agents, check_seed
+
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        super().__init__(rng=int(seed))
-        self.params = params if params is not None else Params()
-        if not isinstance(self.params, Params):
-            raise TypeError(f"params must be sim.Params, got {type(self.params).__name__}")
-        self.seed, self.engine = int(seed), engine
+        if rng is not None:
+            if seed not in (0, None):
+                raise ValueError("pass either seed or rng, not both")
+            if isinstance(rng, np.random.Generator):
+                seed = int(rng.integers(0, SEED_MAX, endpoint=True))
+            else:
+                seed = check_seed(rng, "rng")
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
+        seed = check_seed(seed)
+        super().__init__(rng=seed)
+        if params is not None and not isinstance(params, Params):
+            raise TypeError(f"params must be sim.Params, got {type(params).__name__}")
+        params = params if params is not None else Params()
+        if overrides:
+            params = _with_overrides(params, overrides)
+        else:
+            # nested lists may have been changed in place: check the whole set before the run
+            Params.model_validate(params.model_dump())
+        check_agents(params, allow_large)
+        self.params = params
+        self.seed, self.engine = seed, engine
         world = self.params.world
         self.coefficients = effective_coefficients(self.params)
 
@@ -104,7 +141,7 @@ class EGovModel(mesa.Model):
             self.agency_store["joined"], 0.3, self.agency_store["interop"]
         )
         # legacy systems of 2005: akimats' older than ministries' on average
-        g = rng.stream(self.seed, "build:agencies")
+        g = streams.stream(self.seed, "build:agencies")
         self.agency_store["legacy_age"] = np.where(
             government.central,
             g.uniform(2.0, 12.0, len(government.names)),
@@ -166,6 +203,11 @@ class EGovModel(mesa.Model):
         self._lagging: dict[tuple, np.ndarray] = {}
         self._national: list[dict] = []
         self._regional: list[dict[str, np.ndarray]] = []
+        self.datacollector = (
+            mesa.DataCollector(model_reporters={n: _national_reporter(n) for n in national_indicators()})
+            if collect
+            else None
+        )
 
     # --- calendar -------------------------------------------------------------------
     @property
@@ -213,6 +255,8 @@ class EGovModel(mesa.Model):
         self._step_kind(Citizen, citizen_kind.step_all, inputs)
         self._count_online_ties(inputs.online_before)
         self._record()
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
         if self.steps >= self.params.n_steps:
             self.running = False
 
@@ -286,7 +330,7 @@ class EGovModel(mesa.Model):
         self.spent_by_region = by_region + sum(self.region_store[c] for c in region_kind.INFLOWS)
 
     def _draws(self, decisions, n: int) -> dict[str, np.ndarray]:
-        return {d: rng.uniforms(self.seed, d, self.steps, n) for d in decisions}
+        return {d: streams.uniforms(self.seed, d, self.steps, n) for d in decisions}
 
     def _regional_quality(self, audience: str) -> tuple[np.ndarray, np.ndarray]:
         a = self.agency_store
@@ -428,3 +472,57 @@ class EGovModel(mesa.Model):
 
     def agent_counts(self) -> dict[str, int]:
         return {kind.__name__: len(agents) for kind, agents in self.agents_by_type.items()}
+
+
+# --- Mesa conventions: keyword parameters and the DataCollector ---------------------------
+
+
+def _national_reporter(name: str):
+    def report(model: EGovModel) -> float:
+        return model._national[-1][name]
+
+    report.__name__ = name
+    return report
+
+
+_INDICATORS: tuple[str, ...] | None = None
+
+
+def national_indicators() -> tuple[str, ...]:
+    """The national indicators (columns of `national_frame()` but step, year, month),
+    read off a one-step run of a tiny world once per process."""
+    global _INDICATORS
+    if _INDICATORS is None:
+        from sim.model.params import WorldSpec
+
+        tiny = Params(
+            start_year=2005,
+            end_year=2005,
+            world=WorldSpec(kind="synthetic", n_regions=2, synthetic_population=1000, scale=100),
+        )
+        model = EGovModel(tiny, seed=0, collect=False)
+        model.step()
+        _INDICATORS = tuple(k for k in model._national[-1] if k not in ("step", "year", "month"))
+    return _INDICATORS
+
+
+def _with_overrides(params: Params, overrides: dict) -> Params:
+    """`params` with keyword overrides by dotted path or unique field name, validated."""
+    from sim.model.param_paths import _untuple, all_paths, apply_changes, check_path
+
+    leaves = all_paths(_untuple(params.model_dump()))
+    by_name: dict[str, list[str]] = {}
+    for path in leaves:
+        if not path.startswith(("policies.", "events.")):
+            by_name.setdefault(path.rsplit(".", 1)[-1], []).append(path)
+    changes = {}
+    for key, value in overrides.items():
+        if key in leaves:
+            changes[key] = value
+        elif len(by_name.get(key, [])) == 1:
+            changes[by_name[key][0]] = value
+        elif key in by_name:
+            raise TypeError(f"parameter {key!r} is ambiguous: say one of {', '.join(by_name[key])}")
+        else:
+            raise TypeError(f"EGovModel got an unknown parameter: {check_path(params, key, numeric=False)}")
+    return apply_changes(params, changes)

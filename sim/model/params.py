@@ -10,6 +10,7 @@ silently ignored value.
 from __future__ import annotations
 
 import copy
+import weakref
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -18,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.model.levers import EVENTS, LEVERS, budget_levers, intensity_levers
+from sim.model.paths import NAME_PATTERN, check_name
 from sim.model.world_data import agency_names, kazakhstan_region_names, synthetic_region_names
 
 INDICATORS_FOR_TARGETING = (
@@ -31,10 +33,64 @@ INDICATORS_FOR_TARGETING = (
 
 
 class Strict(BaseModel):
-    """Base for every file-facing model: unknown keys are errors, values are checked on
-    assignment too, so a parameter changed in a notebook is validated like one in a file."""
+    """Base for every file-facing model: unknown keys are errors, numbers are finite
+    (no NaN or infinity), values are checked on assignment too, so a parameter changed in
+    a notebook is validated like one in a file. A model nested in a `Params` also has the
+    parameter set's cross-field rules (budget shares, region names) checked when one of
+    its fields is assigned; a failed assignment is undone."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v, info):
+        if isinstance(v, bool) and cls.model_fields[info.field_name].annotation in (int, float):
+            raise ValueError("a number, not true/false")
+        return v
+
+    def __setattr__(self, name, value):
+        had = name in self.__dict__
+        old = self.__dict__.get(name)
+        super().__setattr__(name, value)
+        owner = _owner_of(self)
+        if owner is not None and owner is not self:
+            try:
+                owner._check_nested()
+            except ValueError:
+                if had:
+                    self.__dict__[name] = old
+                raise
+
+
+# The Params enclosing each nested model, kept outside the models so that equality,
+# copies and pickles are unaffected: id(child) -> (weak child, weak owner).
+_OWNERS: dict[int, tuple[weakref.ref, weakref.ref]] = {}
+
+
+def _owner_of(model):
+    entry = _OWNERS.get(id(model))
+    if entry is None or entry[0]() is not model:
+        return None
+    return entry[1]()
+
+
+def _adopt(value, owner) -> None:
+    """Point every model nested in `value` at `owner` (the enclosing Params)."""
+    if len(_OWNERS) > 200_000:
+        for key in [k for k, (child, _) in _OWNERS.items() if child() is None]:
+            del _OWNERS[key]
+    if isinstance(value, Strict):
+        _OWNERS[id(value)] = (weakref.ref(value), weakref.ref(owner))
+        for field_name in type(value).model_fields:
+            _adopt(value.__dict__.get(field_name), owner)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _adopt(item, owner)
+
+
+Ratio = Annotated[float, Field(ge=0.0, le=10.0)]
+Logit = Annotated[float, Field(ge=-20.0, le=20.0)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 def unit(default, lo=None, hi=None, doc: str = "", **kw):
@@ -407,7 +463,7 @@ class Coefficients(Strict):
         "Yearly literacy gain of a connected citizen [share of gap/year]: learning by "
         "use. Digital literacy rose 79.6% (2018) -> 87.3% (2021).",
     )
-    literacy_age_factor: tuple[float, float, float, float] = Field(
+    literacy_age_factor: tuple[Ratio, Ratio, Ratio, Ratio] = Field(
         (1.0, 0.8, 0.5, 0.25),
         description="Relative learning speed by age band 15-29, 30-44, 45-59, 60+ [ratio]; "
         "Solvak et al. (2019): take-up faster among younger people.",
@@ -465,7 +521,7 @@ class Coefficients(Strict):
         "Habit: bonus for a citizen whose last channel was online "
         "[logit]; a switching cost (on its own it holds a policy's effect only briefly: docs/model.md 5.11).",
     )
-    online_age: tuple[float, float, float, float] = Field(
+    online_age: tuple[Logit, Logit, Logit, Logit] = Field(
         (0.3, 0.0, -0.4, -1.2),
         description="Age-band shift of the online logit, 15-29, 30-44, 45-59, 60+ [logit].",
     )
@@ -594,7 +650,7 @@ class Coefficients(Strict):
         20.0,
         "Effect of the regional share of firms already online [logit].",
     )
-    business_size: tuple[float, float, float, float] = Field(
+    business_size: tuple[Logit, Logit, Logit, Logit] = Field(
         (-0.5, 0.0, 0.5, 1.0),
         description="Size-class shift of the adoption logit, micro, small, medium, large [logit].",
     )
@@ -712,10 +768,22 @@ class Thresholds(Strict):
         1.0,
         "Monthly participation share that counts as full C2G strength.",
     )
-    openness_levels: tuple[float, float, float] = Field(
+    openness_levels: tuple[Share, Share, Share] = Field(
         (0.1, 0.3, 0.6),
         description="Openness index cut-offs for levels 1 publishing, 2 consultation, 3 participation.",
     )
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        a, b, c = self.openness_levels
+        if not a < b < c:
+            raise ValueError(f"openness_levels: cut-offs must increase, got ({a:g}, {b:g}, {c:g})")
+        if self.agency_stage2_maturity > self.agency_stage3_maturity:
+            raise ValueError(
+                f"agency_stage3_maturity: {self.agency_stage3_maturity:g} is below "
+                f"agency_stage2_maturity ({self.agency_stage2_maturity:g})"
+            )
+        return self
 
 
 class LaggingTarget(Strict):
@@ -901,7 +969,12 @@ class Feedbacks(Strict):
 class Params(Strict):
     """Everything a run needs except the seed and the engine."""
 
-    name: str = Field("kazakhstan_baseline", description="Scenario name (used in results paths).")
+    name: str = Field(
+        "kazakhstan_baseline",
+        json_schema_extra={"pattern": NAME_PATTERN},
+        description="Scenario name, a folder name in results paths: letters, digits, _ - and ., "
+        "starting with a letter or digit, at most 100 characters.",
+    )
     description: str = Field("", description="What question this scenario answers.")
     start_year: int = unit(2005, 1990, 2100, "First simulated year [year].")
     end_year: int = unit(2030, 1990, 2100, "Last simulated year, inclusive [year].")
@@ -928,6 +1001,11 @@ class Params(Strict):
     )
     events: list[EventSpec] = Field(default_factory=_default_events, description="Dated shocks.")
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        return check_name(v, "name")
+
     @model_validator(mode="after")
     def _coherent(self):
         if self.end_year < self.start_year:
@@ -950,7 +1028,12 @@ class Params(Strict):
             total = sum(p.budget_share for p in self.policies if p.active(year))
             if total > 1.0 + 1e-9:
                 raise ValueError(f"policies: budget shares sum to {total:.2f} in {year}; at most 1")
+        _adopt([getattr(self, f) for f in type(self).model_fields], self)
         return self
+
+    def _check_nested(self) -> None:
+        """Re-check the cross-field rules after a nested model's field was assigned."""
+        type(self)._coherent(self)
 
     @property
     def n_steps(self) -> int:

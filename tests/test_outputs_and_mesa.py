@@ -1,0 +1,296 @@
+"""Where results go, and what happens when they cannot go there; sweeps in which every
+run fails; sweeps from scripts without a main guard; and the Mesa conventions
+(DataCollector, seed=None, rng=, mesa.batch_run, SolaraViz plot components)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pytest
+
+import sim
+from sim.model.egov_model import EGovModel, national_indicators
+
+ROOT = Path(__file__).resolve().parents[1]
+EGOV = [sys.executable, "-m", "sim"]
+TINY = (
+    "name: tiny\nstart_year: 2020\nend_year: 2021\n"
+    "world: {kind: synthetic, n_regions: 2, synthetic_population: 20000, scale: 20}\n"
+    "policies: []\nevents: []\n"
+)
+
+
+def egov(*args, cwd=None, env=None, timeout=300):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [*EGOV, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout
+    )
+
+
+def one_error(proc, *fragments):
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, proc.stderr
+    for f in fragments:
+        assert f in lines[0], (f, lines[0])
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+@pytest.fixture
+def mount_point(tmp_path):
+    """A folder to mount a small tmpfs on; skipped where mounting is not permitted."""
+    mounted = []
+
+    def mount(options: str) -> Path:
+        point = tmp_path / f"mnt{len(mounted)}"
+        point.mkdir()
+        proc = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True
+        )
+        if proc.returncode != 0:
+            pytest.skip(
+                f"cannot mount a tmpfs here ({proc.stderr.decode().strip()}); tests run as root, "
+                "so chmod cannot make a read-only folder"
+            )
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+# --- output folders --------------------------------------------------------------------
+
+
+def test_out_on_a_read_only_filesystem_is_refused_before_the_run(tiny, mount_point):
+    ro = mount_point("ro,size=1m")
+    proc = egov("run", tiny, "--out", ro / "results")
+    one_error(proc, str(ro / "results"), "--out", "Read-only file system")
+    assert "tiny, seed" not in proc.stdout, "the model did not run"
+
+
+def test_disk_full_while_writing_leaves_nothing_that_looks_like_a_result(tiny, mount_point):
+    small = mount_point("size=48k")
+    proc = egov("run", tiny, "--out", small)
+    one_error(proc, "--out", "No space left on device", "nothing kept")
+    left = [p for p in small.rglob("*") if p.is_file()]
+    assert left == [], left
+
+
+def test_a_file_in_the_way_of_out(tiny, tmp_path):
+    (tmp_path / "results").write_text("a file")
+    one_error(egov("run", tiny, "--out", tmp_path / "results"), "--out", "is a file")
+    one_error(egov("run", tiny, "--out", tmp_path / "results" / "sub"), "--out")
+    one_error(egov("sweep", "smoke", "--out", tmp_path / "results"), "--out")
+
+
+def test_a_symlink_in_the_output_root_cannot_lead_results_elsewhere(tiny, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    root = tmp_path / "results"
+    root.mkdir()
+    (root / "tiny").symlink_to(outside)
+    one_error(egov("run", tiny, "--out", root), "outside the results folder")
+    assert list(outside.iterdir()) == []
+
+
+def test_paths_inside_refuses_escapes(tmp_path):
+    from sim.model.paths import UnsafePath, inside
+
+    assert inside(tmp_path, "a", "b") == tmp_path / "a" / "b"
+    for parts in (("..",), ("../x",), ("/etc",), ("a/b",), ("",), ("a\nb",), (".hidden",)):
+        with pytest.raises(UnsafePath):
+            inside(tmp_path, *parts)
+
+
+def test_a_tampered_manifest_cannot_write_outside_out(tmp_path):
+    manifest = {
+        "kind": "egov-run",
+        "scenario": {**sim.Params(end_year=2006).model_dump(mode="json"), "name": "../../escaped"},
+        "seed": 1,
+        "engine": "vectorized",
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    one_error(egov("run", tmp_path / "manifest.json", "--out", tmp_path / "r"), "scenario.name")
+    assert not (tmp_path.parent / "escaped").exists() and not (tmp_path / "r").exists()
+
+
+def test_report_out_pointing_at_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "runs").mkdir()
+    one_error(egov("report", tmp_path / "runs", "--out", tmp_path / "f"), "--out")
+    one_error(egov("compare", tmp_path / "runs", "--out", tmp_path / "f"), "--out")
+
+
+# --- sweeps ------------------------------------------------------------------------------
+
+EXPERIMENT = """
+name: {name}
+scenarios: [{scenario}]
+replications: 3
+outcomes:
+  - {{name: online, indicator: citizen_online_share}}
+"""
+
+
+def _experiment(tmp_path, name="tinyexp", scenario="tiny"):
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(EXPERIMENT.format(name=name, scenario=scenario))
+    return path
+
+
+def test_a_sweep_in_which_every_run_fails_exits_nonzero_and_raises_in_python(tmp_path):
+    exp = _experiment(tmp_path)
+    proc = egov("sweep", exp, "--out", tmp_path / "cli", "--executor", "serial", env={"EGOV_FAIL_RUNS": "*"})
+    assert proc.returncode == 1, proc.stderr
+    assert "3 runs failed" in proc.stderr
+    from sim.experiments.sweeps import SweepFailed
+
+    os.environ["EGOV_FAIL_RUNS"] = "*"
+    try:
+        with pytest.raises(SweepFailed, match="all 3 runs of 'tinyexp' failed"):
+            sim.sweep(exp, tmp_path / "py", executor="serial")
+    finally:
+        del os.environ["EGOV_FAIL_RUNS"]
+
+
+def test_a_sweep_whose_scenario_has_an_unsafe_name_is_refused(tmp_path):
+    exp = _experiment(tmp_path, scenario="evil")
+    (tmp_path / "evil.yaml").write_text("name: ../../../outside\n")
+    proc = egov("sweep", exp, "--out", tmp_path / "r")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "tinyexp.yaml:3: scenarios.0: scenario 'evil' is invalid" in proc.stderr
+    assert "evil.yaml:1: name: name '../../../outside' is not a safe folder name" in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_tampered_experiment_record_is_a_clean_error(tmp_path):
+    folder = tmp_path / "r" / "x"
+    folder.mkdir(parents=True)
+    for text in ("[1, 2]", '{"name": "x"}', '{"spec": 5, "scenarios": {}}', "{trunc"):
+        (folder / "experiment.json").write_text(text)
+        one_error(egov("summarize", folder), "experiment.json")
+        proc = egov("report", folder)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_script_without_a_main_guard_sweeps_with_worker_processes(tmp_path):
+    exp = _experiment(tmp_path)
+    script = tmp_path / "my_sweep.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sim
+
+            result = sim.sweep({str(exp)!r}, out={str(tmp_path / "results")!r}, executor="process", workers=2)
+            print("done", int((result.runs["status"] == "done").sum()))
+            """
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "done 3" in proc.stdout
+
+
+# --- Mesa conventions ----------------------------------------------------------------------
+
+SMALL = dict(
+    kind="synthetic", n_regions=3, synthetic_population=30_000, scale=30, start_year=2020, end_year=2021
+)
+
+
+def test_datacollector_records_the_national_indicators_every_step():
+    model = EGovModel(seed=2, **SMALL)
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    national = model.national_frame()
+    assert list(frame.columns) == list(national_indicators())
+    assert len(frame) == len(national) == 24
+    np.testing.assert_allclose(frame["citizen_online_share"], national["citizen_online_share"])
+    assert EGovModel(seed=2, collect=False, **SMALL).datacollector is None
+
+
+def test_seed_none_draws_a_seed_and_records_it_so_the_run_repeats():
+    a = EGovModel(seed=None, **SMALL)
+    assert isinstance(a.seed, int) and 0 <= a.seed < 2**32
+    b = EGovModel(seed=a.seed, **SMALL)
+    a.run(), b.run()
+    assert a.national_frame().equals(b.national_frame())
+
+
+def test_rng_is_accepted_as_in_mesa():
+    assert EGovModel(rng=7, **SMALL).seed == 7
+    g1, g2 = np.random.default_rng(3), np.random.default_rng(3)
+    assert EGovModel(rng=g1, **SMALL).seed == EGovModel(rng=g2, **SMALL).seed
+
+
+def test_keyword_overrides_by_name_and_dotted_path():
+    model = EGovModel(seed=1, **SMALL, online_peers=2.5, **{"coefficients.online_trust": 1.0}, budget=50)
+    k = model.params.coefficients
+    assert (k.online_peers, k.online_trust, model.params.budget) == (2.5, 1.0, 50)
+    assert model.params.world.kind == "synthetic"
+
+
+def test_mesa_batch_run():
+    method = multiprocessing.get_start_method(allow_none=True)
+    try:
+        results = mesa.batch_run(
+            EGovModel,
+            parameters={**SMALL, "scale": [30, 60], "budget": 40},
+            iterations=2,
+            max_steps=6,
+            number_processes=1,
+            display_progress=False,
+        )
+    finally:
+        multiprocessing.set_start_method(method, force=True)  # batch_run forces "spawn"
+    assert len(results) == 4
+    for row in results:
+        assert row["Step"] == 6 and 0 <= row["citizen_online_share"] <= 1
+    assert {row["scale"] for row in results} == {30, 60}
+
+
+def test_solara_plot_component_accepts_the_model():
+    pytest.importorskip("solara", reason="SolaraViz needs solara (pip install 'mesa[viz]')")
+    from mesa.visualization import make_plot_component
+
+    model = EGovModel(seed=1, **SMALL)
+    model.step()
+    component = make_plot_component("citizen_online_share")
+    assert component(model) is not None
+
+
+def test_a_truncated_run_file_is_a_failed_run_not_a_traceback(tmp_path):
+    exp = _experiment(tmp_path)
+    assert egov("sweep", exp, "--out", tmp_path / "r", "--executor", "serial", "-q").returncode == 0
+    folder = tmp_path / "r" / "tinyexp"
+    damaged = sorted((folder / "runs").glob("*.parquet"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:300])
+    proc = egov("summarize", folder)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "1 failed" in proc.stdout
+    proc = egov("report", folder)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    resumed = egov("sweep", exp, "--out", tmp_path / "r", "--executor", "serial", "--resume", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert damaged.stat().st_size > 300, "resume reran the damaged run"
