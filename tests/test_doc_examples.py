@@ -74,6 +74,14 @@ def run_shell_line(line: str, skipped: list[str]) -> None:
     if "sensitivity_morris" in command and not SLOW:
         skipped.append(f"{command}: minutes of work (EGOV_SLOW_DOCS=1 runs it)")
         return
+    if "--policy-map" in command and not SLOW:
+        skipped.append(
+            f"{command}: a minute of reruns (EGOV_SLOW_DOCS=1 runs it; tests/test_report.py covers it)"
+        )
+        return
+    if "<run-id>" in command:
+        runs = sorted(Path("results/kazakhstan_baseline").iterdir())
+        command = command.replace("<run-id>", runs[-1].name)
     args = shlex.split(command)
     assert args[0] == "egov", f"unexpected shell command in the docs: {command}"
     result = CliRunner().invoke(app, args[1:])

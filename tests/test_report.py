@@ -405,6 +405,7 @@ def test_egov_run_then_report_on_the_run_folder(tmp_path):
         "fig_regions_heatmap",
         "fig_disparity",
         "fig_agencies",
+        "fig_exchange",
     } <= names
     assert any(n.startswith("fig_profile_") for n in names)
     text = path.read_text()
@@ -432,7 +433,14 @@ def test_report_on_a_sweep_folder(sweep_folder):
     assert {"fig_adoption", "fig_comparison", "fig_disparity", "fig_agencies", "fig_regions_map"} <= names
     text = path.read_text()
     record = json.loads((sweep_folder / "experiment.json").read_text())
-    for fragment in ("Comparison to the reference", "paired 95% CI", "interoperability_first", "Transitions"):
+    for fragment in (
+        "Comparison to the reference",
+        "paired 95% CI",
+        "interoperability_first",
+        "Transitions",
+        "Tipping diagnostics",
+        "bimodality",
+    ):
         assert fragment in text, fragment
     assert ", ".join(map(str, record["seeds"])) in text, "the seeds are recorded"
 
@@ -524,3 +532,57 @@ def test_report_opens_in_a_browser_without_requests(sweep_folder, tmp_path):
         report.report(sweep_folder)
     assert page_requests(path, tmp_path) == []
     assert (tmp_path / "report.png").stat().st_size > 10_000, "the page rendered"
+
+
+def test_report_adds_the_drivers_and_the_policy_map_when_asked(tmp_path, monkeypatch):
+    """`egov report --drivers --policy-map` reruns the model for the regional drivers and
+    the interoperability-versus-platforms map (a 2 x 2 grid here, to keep the test short)."""
+    from sim.analysis.report import dynamics
+
+    monkeypatch.setattr(dynamics, "MAP_JOINED", (0.3, 1.0))
+    monkeypatch.setattr(dynamics, "MAP_MATURITY", (1.5, 3.5))
+    monkeypatch.setattr(dynamics, "MAP_SCALE", 20000.0)
+    monkeypatch.setattr(dynamics, "DRIVERS_SCALE", 20000.0)
+    result = egov("run", "kazakhstan_baseline", "--scale", SCALE, "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = Path(result.stdout.split("results:")[1].split()[0])
+    path = report.run_report(folder, tmp_path / "rep", drivers=True, policy_map=True)
+    check_self_contained(path)
+    names = {p.stem for p in (tmp_path / "rep").glob("fig_*.png")}
+    assert {"fig_drivers", "fig_policy_map", "fig_exchange"} <= names
+    text = path.read_text()
+    for fragment in (
+        "Regional drivers",
+        "Interoperability or platforms?",
+        "income",
+        "This scenario stands at",
+    ):
+        assert fragment in text, fragment
+
+
+def test_tipping_diagnostics_flag_two_outcomes_and_jumps():
+    from sim.analysis.report import dynamics
+
+    outcomes = pd.DataFrame(
+        {
+            "scenario": ["a"] * 6 + ["b"] * 6,
+            "outcome": ["x"] * 12,
+            "seed": list(range(6)) * 2,
+            "value": [0.1, 0.1, 0.12, 0.9, 0.9, 0.88, 0.5, 0.51, 0.49, 0.5, 0.52, 0.48],
+        }
+    )
+    html = dynamics.tipping_section(outcomes)
+    rows = html.split("<tr>")[2:]
+    assert "yes" in rows[0] and "no" in rows[1]
+    points = pd.DataFrame(
+        {
+            "scenario": ["a"] * 4,
+            "outcome": ["x"] * 4,
+            "parameter": ["budget"] * 4,
+            "seed": [0] * 4,
+            "x": [10.0, 11.0, 12.1, 13.31],
+            "value": [0.1, 0.12, 0.8, 0.82],
+        }
+    )
+    table = dynamics.jumps_table(points)
+    assert "0.68" in table and "budget" in table and "10%" in table

@@ -140,6 +140,10 @@ INDICATORS = {
     "online_transactions_per_month": ("online transactions", "transactions per month", False),
     "people_ever_online": ("people who ever transacted online", "persons", False),
     "non_user_share": ("persistent non-users of online services", "share of people", True),
+    "data_links_joined": ("data dependencies linked through the exchange", "share of links", True),
+    "paper_counters": ("paper-counter capacity still open", "share", True),
+    "services_maintained": ("services' upkeep funded", "share", True),
+    "mean_effective_quality": ("effective service quality", "index 0-1", True),
 }
 CHANNELS = ("citizen_online_share", "eservice_share", "assisted_share", "paper_share")
 
@@ -727,6 +731,72 @@ def agency_stages_figure(
     axes[0][0].legend(loc="lower left", frameon=True, framealpha=0.85)
     fig.suptitle(title or "Government agencies by digitalization stage over time")
     return fig
+
+
+@styled
+def exchange_figure(national: pd.DataFrame, title: str | None = None) -> Figure:
+    """The government side's feedbacks over time: agencies on the data exchange, the share
+    of data dependencies linked (fragmentation persists below 0.8, the integration broad
+    e-government needs), integration, paper counters still open (usage-driven supply) and
+    the share of service upkeep funded."""
+    t = decimal_year(national)
+    fig, ax = plt.subplots(figsize=(9, 4.2), layout="constrained")
+    n_agencies = national[[f"agencies_stage{s}" for s in (1, 2, 3)]].sum(axis=1)
+    ax.plot(t, national["agencies_joined"] / n_agencies, lw=2, label="agencies on the exchange")
+    for column, style in (
+        ("data_links_joined", "-"),
+        ("interoperability", "--"),
+        ("paper_counters", "-."),
+        ("services_maintained", ":"),
+    ):
+        if column in national:
+            ax.plot(t, national[column], style, lw=1.6, label=label(column))
+    ax.axhline(0.8, color="#999999", lw=0.8)
+    ax.text(t.iloc[0], 0.81, "broad e-government needs 0.8 of links", fontsize=8, color="#666666")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("year")
+    ax.set_ylabel("share")
+    ax.grid(alpha=0.3)
+    ax.margins(x=0)
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.85)
+    ax.set_title(title or "Data exchange, paper counters and upkeep")
+    return fig
+
+
+@styled
+def policy_map_figure(
+    grid: pd.DataFrame, here: tuple[float, float] | None = None, title: str | None = None
+) -> Figure:
+    """Interoperability minus new platforms at equal budget (sim.analysis.policy_map),
+    over starting states (share of agencies on the exchange x mean service maturity),
+    median across seeds; blue: interoperability wins, red: platforms win. `here` marks
+    where the scenario itself stands at the switch year."""
+    table = grid.groupby(["maturity", "joined_share"])["difference"].median().unstack("joined_share")
+    limit = float(np.nanmax(np.abs(table.to_numpy()))) or 1.0
+    fig, ax = plt.subplots(figsize=(6.8, 5), layout="constrained")
+    joined, maturity = table.columns.to_numpy(float), table.index.to_numpy(float)
+    mesh = ax.pcolormesh(
+        _edges(joined), _edges(maturity), table.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit
+    )
+    for i, m in enumerate(maturity):
+        for j, js in enumerate(joined):
+            ax.text(js, m, f"{table.iloc[i, j]:+.3f}", ha="center", va="center", fontsize=7)
+    if here is not None:
+        ax.plot(*here, marker="*", ms=16, color="gold", mec="black", label="this scenario")
+        ax.legend(loc="upper left", fontsize=8)
+    fig.colorbar(mesh, ax=ax, label="interoperability minus platforms (effective quality)")
+    ax.set_xlabel("agencies on the data exchange at the switch (share)")
+    ax.set_ylabel("mean service maturity at the switch (level)")
+    ax.set_title(title or "Interoperability or platforms? It depends on the starting state")
+    return fig
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around sorted cell centres (for pcolormesh)."""
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    mid = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate([[2 * centres[0] - mid[0]], mid, [2 * centres[-1] - mid[-1]]])
 
 
 # --- sensitivity ---------------------------------------------------------------------

@@ -21,18 +21,34 @@ def report(
     out: Annotated[
         Path | None, typer.Option(help="Folder to write report.html and the figures into (default: FOLDER).")
     ] = None,
+    drivers: Annotated[
+        bool,
+        typer.Option(
+            "--drivers",
+            help="Run folders: add what puts each region where it is (6 counterfactual reruns).",
+        ),
+    ] = False,
+    policy_map: Annotated[
+        bool,
+        typer.Option(
+            "--policy-map",
+            help="Run folders: add the interoperability-vs-platforms map over starting states "
+            "(50 reruns at a coarse scale, about a minute).",
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Write a self-contained report.html for a run or sweep folder.
 
     Figures are embedded and nothing is fetched from the network; each figure is also
-    written as fig_<name>.png beside the report."""
+    written as fig_<name>.png beside the report. Sweep reports include tipping diagnostics
+    (bimodality across seeds; jumps between neighbouring parameter values)."""
     from sim.analysis.report import ReportError
     from sim.analysis.report import report as write_report
 
     try:
         _check_out(out)
-        path = write_report(folder, out)
+        path = write_report(folder, out, drivers=drivers, policy_map=policy_map)
     except ReportError as e:
         fail(e.problems, debug, e)
     except (OSError, ValueError, KeyError) as e:

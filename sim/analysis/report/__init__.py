@@ -41,13 +41,14 @@ __all__ = [
 ]
 
 
-def report(folder: Path, out: Path | None = None) -> Path:
-    """The report for a run folder, a sweep folder, or any folder holding run folders."""
+def report(folder: Path, out: Path | None = None, drivers: bool = False, policy_map: bool = False) -> Path:
+    """The report for a run folder, a sweep folder, or any folder holding run folders.
+    For a run folder, `drivers` and `policy_map` add the sections that rerun the model."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError([f"{folder}: no such folder"])
     if is_run_folder(folder):
-        return run_report(folder, out)
+        return run_report(folder, out, drivers=drivers, policy_map=policy_map)
     if is_sweep_folder(folder):
         return sweep_report(folder, out)
     runs = find_runs(folder)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim.analysis import plots
 from sim.analysis import transitions as tr
+from sim.analysis.report import dynamics
 from sim.analysis.report.folders import ReportError, find_runs, load_run, stacked
 from sim.analysis.report.html import Report
 from sim.analysis.report.outcomes import OUTCOMES, outcome_table, paired_differences
@@ -25,10 +26,15 @@ from sim.analysis.report.sections import (
     sweep_transition_section,
     transition_section,
 )
+from sim.model.params import Params
 
 
-def run_report(folder: Path, out: Path | None = None) -> Path:
-    """report.html for one run folder (written into it unless `out` is given)."""
+def run_report(
+    folder: Path, out: Path | None = None, drivers: bool = False, policy_map: bool = False
+) -> Path:
+    """report.html for one run folder (written into it unless `out` is given). `drivers`
+    and `policy_map` add the sections that rerun the model (regional drivers; the
+    interoperability-versus-platforms map)."""
     run = load_run(folder)
     spec = run.manifest["scenario"]
     name = run.scenario
@@ -87,10 +93,22 @@ def run_report(folder: Path, out: Path | None = None) -> Path:
             lambda: plots.agency_stages_figure(run.national),
         )
     )
+    if "agencies_joined" in run.national:
+        figs.append(dynamics.exchange_figure(rep, run.national))
     rep.add("figures", "Figures", "\n".join(figs))
     rep.add(
         "transitions", "Transitions", transition_section(tr.transition_table(run.national, regions, profile))
     )
+    if drivers or policy_map:
+        params = Params.model_validate(run.manifest["scenario"])
+        if drivers:
+            rep.add("drivers", "Regional drivers", dynamics.drivers_section(rep, params, run.seed))
+        if policy_map:
+            rep.add(
+                "policy_map",
+                "Interoperability or platforms?",
+                dynamics.policy_map_section(rep, params, run.seed),
+            )
     rep.add("provenance", "Provenance", provenance_section([run.manifest], [run.folder]))
     return rep.write(Path(out) if out else run.folder)
 

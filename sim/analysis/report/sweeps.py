@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.analysis import plots
 from sim.analysis import transitions as tr
+from sim.analysis.report import dynamics
 from sim.analysis.report.folders import ReportError, Run
 from sim.analysis.report.html import Report, esc, html_table
 from sim.analysis.report.sections import (
@@ -287,6 +288,11 @@ def sweep_report(folder: Path, out: Path | None = None, regions: bool = True) ->
             )
     rep.add("figures", "Figures", "\n".join(figs))
     rep.add("transitions", "Transitions", sweep_transition_section(tr.sweep_transition_table(national)))
+    rep.add(
+        "tipping",
+        "Tipping diagnostics",
+        dynamics.tipping_section(result.outcomes, dynamics.one_parameter_points(result)),
+    )
     if not diffs.empty:
         rep.add("comparison", "Comparison to the reference", comparison_section(diffs, ref))
     if indices is not None and not indices.empty:
