@@ -611,31 +611,42 @@ MANIFESTS: dict[str, tuple[str, list]] = {
     "json_list": ("[1, 2, 3]", ["manifest.json:1", "(top level)", "not an egov run manifest"]),
     "json_string": ('"manifest"', ["manifest.json:1", "not an egov run manifest"]),
     "wrong_kind": (_manifest(kind="egov-experiment"), ["manifest.json:1", "not an egov run manifest"]),
-    "no_scenario": (_manifest(scenario=KeyError), ["manifest.json:?", "scenario:"]),
-    "scenario_list": (_manifest(scenario=[1]), ["manifest.json:?", "scenario:"]),
-    "no_seed": (_manifest(seed=KeyError), ["manifest.json:?", "seed:"]),
-    "seed_1e30": (_manifest(seed=10**30), ["manifest.json:?", "seed:"]),
-    "seed_float": (_manifest(seed=1.5), ["manifest.json:?", "seed:"]),
-    "seed_text": (_manifest(seed="1"), ["manifest.json:?", "seed:"]),
-    "seed_negative": (_manifest(seed=-1), ["manifest.json:?", "seed:"]),
-    "seed_bool": (_manifest(seed=True), ["manifest.json:?", "seed:"]),
-    "engine_bogus": (_manifest(engine="warp"), ["manifest.json:?", "engine:"]),
+    "no_scenario": (_manifest(scenario=KeyError), ["manifest.json:1", "scenario:"]),
+    "scenario_list": (_manifest(scenario=[1]), ["manifest.json:1", "scenario:"]),
+    "no_seed": (_manifest(seed=KeyError), ["manifest.json:1", "seed:"]),
+    "seed_1e30": (_manifest(seed=10**30), ["manifest.json:1", "seed:"]),
+    "seed_float": (_manifest(seed=1.5), ["manifest.json:1", "seed:"]),
+    "seed_text": (_manifest(seed="1"), ["manifest.json:1", "seed:"]),
+    "seed_negative": (_manifest(seed=-1), ["manifest.json:1", "seed:"]),
+    "seed_bool": (_manifest(seed=True), ["manifest.json:1", "seed:"]),
+    "engine_bogus": (_manifest(engine="warp"), ["manifest.json:1", "engine:"]),
     "name_escape": (
         _manifest(scenario=_scenario_with(name="../../../x")),
-        ["manifest.json:?", "scenario.name"],
+        ["manifest.json:1", "scenario.name"],
     ),
     "name_absolute": (
         _manifest(scenario=_scenario_with(name="/tmp/evil")),
-        ["manifest.json:?", "scenario.name"],
+        ["manifest.json:1", "scenario.name"],
     ),
     "budget_nan": (
         _manifest(scenario=_scenario_with(budget=float("nan"))),
-        ["manifest.json:?", "scenario.budget"],
+        ["manifest.json:1", "scenario.budget"],
     ),
-    "unknown_field": (_manifest(scenario=_scenario_with(extra=1)), ["manifest.json:?", "scenario.extra"]),
+    "unknown_field": (_manifest(scenario=_scenario_with(extra=1)), ["manifest.json:1", "scenario.extra"]),
     "deep_json": ('{"scenario": ' + "[" * 100000 + "]" * 100000 + "}", ["manifest.json:", "manifest"]),
     "too_big": (" " * (MAX_FILE_BYTES + 10) + "{}", ["manifest.json:1", "the limit is"]),
 }
+
+
+def test_a_bad_field_of_a_written_manifest_is_named_with_its_line(tmp_path):
+    """Manifests are written one key per line: the error points at the field's line."""
+    record = json.loads(_manifest())
+    record["scenario"]["coefficients"]["online_peers"] = -5
+    text = json.dumps(record, indent=2)
+    (tmp_path / "manifest.json").write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if '"online_peers"' in t)
+    result, written = invoke(["run", "manifest.json", "--out", "results"], tmp_path)
+    assert_clean_error(result, written, [f"manifest.json:{line}", "coefficients.online_peers"])
 
 
 @pytest.mark.parametrize("case", sorted(MANIFESTS))
@@ -771,3 +782,25 @@ def test_resource_cases_in_a_real_process_under_a_memory_limit(case, tmp_path):
     assert len(lines) == 1, proc.stderr
     assert time.perf_counter() - t0 < 60
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "args,option",
+    [
+        (["run", "kazakhstan_baseline", "--seed", "1e30"], "--seed"),
+        (["run", "kazakhstan_baseline", "--seed", "99999999999"], "--seed"),
+        (["run", "kazakhstan_baseline", "--bogus", "x"], "--bogus"),
+        (["sweep", "smoke", "--workers", "0"], "--workers"),
+    ],
+)
+def test_bad_options_get_one_line_from_the_real_command(args, option, tmp_path):
+    """From the command line (not the in-process runner), a bad option or value is one line
+    naming the option and where to look, exit status 2; nothing written."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and option in lines[0], result.stderr
+    assert "--help" in lines[0] and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -20,4 +20,35 @@ sweeps.register(app)  # sweep, summarize
 
 
 def main() -> None:
-    app(prog_name="egov")
+    """`egov`. A bad option or option value gets one line naming the option and the
+    command's --help, exit status 2 (click's usage box is for `--help`)."""
+    import sys
+
+    import click
+
+    try:  # typer >= 0.26 carries its own copy of click
+        from typer._click import exceptions as cx
+    except ImportError:  # pragma: no cover
+        from click import exceptions as cx
+
+    from sim.cli.common import err_console
+
+    try:
+        code = app(prog_name="egov", standalone_mode=False)
+    except cx.NoArgsIsHelpError as e:
+        click.echo(e.ctx.get_help() if e.ctx else "", err=True)
+        sys.exit(2)
+    except cx.UsageError as e:
+        where = (
+            f"egov {e.ctx.command_path.split(' ', 1)[1]}" if e.ctx and " " in e.ctx.command_path else "egov"
+        )
+        err_console.print(
+            f"[bold red]error[/]: {click.utils.strip_ansi(e.format_message())} (see {where} --help)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
+    except cx.Abort:
+        err_console.print("[bold red]error[/]: interrupted", highlight=False)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -471,6 +471,20 @@ def load(path: str | Path) -> Scenario:
     return Scenario(params=params, seed=parsed.seed, path=found, chain=chain)
 
 
+def json_line(text: str, field: str) -> int | str:
+    """The line of a dotted field (`scenario.coefficients.online_peers`) in a JSON file
+    written one key per line, found key by key; '?' when it is not there."""
+    position = 0
+    for key in field.split("."):
+        if key.isdigit():
+            continue
+        found = text.find(f'"{key}":', position)
+        if found < 0:
+            return "?" if position == 0 else text.count("\n", 0, position) + 1
+        position = found
+    return text.count("\n", 0, position) + 1
+
+
 def from_manifest(path: str | Path) -> tuple[Scenario, str]:
     """The scenario, seed and engine recorded in a run's manifest.json, checked like a
     scenario file: a manifest is input too."""
@@ -495,21 +509,28 @@ def from_manifest(path: str | Path) -> tuple[Scenario, str]:
     ):
         value = manifest.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
-            problems.append(f"{path}:?: {key}: missing or not {what} in the run manifest")
+            where = json_line(raw.decode("utf-8"), key) if key in manifest else 1
+            problems.append(f"{path}:{where}: {key}: missing or not {what} in the run manifest")
     if problems:
         raise ScenarioError(problems)
     try:
         seed = check_seed(manifest["seed"])
     except ValueError as e:
-        raise ScenarioError([f"{path}:?: seed: {e}"]) from None
+        raise ScenarioError([f"{path}:{json_line(raw.decode('utf-8'), 'seed')}: seed: {e}"]) from None
     if manifest["engine"] not in ("vectorized", "agent"):
-        raise ScenarioError([f"{path}:?: engine: must be vectorized or agent, got {manifest['engine']!r}"])
+        line = json_line(raw.decode("utf-8"), "engine")
+        raise ScenarioError(
+            [f"{path}:{line}: engine: must be vectorized or agent, got {manifest['engine']!r}"]
+        )
     try:
         params = Params.model_validate(manifest["scenario"])
     except ValidationError as e:
-        raise ScenarioError(
-            [p.replace(f"{path}:", f"{path}:?:", 1) for p in _describe(e, ({}, path), ("scenario",), Params)]
-        ) from None
+        text = raw.decode("utf-8")
+        problems = []
+        for p in _describe(e, ({}, path), ("scenario",), Params):
+            field = p[len(f"{path}: ") :].split(":", 1)[0] if p.startswith(f"{path}: ") else ""
+            problems.append(p.replace(f"{path}:", f"{path}:{json_line(text, field) if field else '?'}:", 1))
+        raise ScenarioError(problems) from None
     return Scenario(params, seed, path), manifest["engine"]
 
 
