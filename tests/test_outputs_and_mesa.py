@@ -294,3 +294,28 @@ def test_a_truncated_run_file_is_a_failed_run_not_a_traceback(tmp_path):
     resumed = egov("sweep", exp, "--out", tmp_path / "r", "--executor", "serial", "--resume", "-q")
     assert resumed.returncode == 0, resumed.stderr
     assert damaged.stat().st_size > 300, "resume reran the damaged run"
+
+
+def test_ctrl_c_during_a_run_leaves_no_result_and_one_line(tmp_path):
+    """SIGINT while the model runs: exit 130, one line, and the unfinished run folder is
+    gone (nothing that looks like a result)."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", "kazakhstan_baseline", "--scale", "500", "--out", "out", "-q"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "out").glob("kazakhstan_baseline/*")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the run folder is made (and probed) before the model runs
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["error: interrupted; the unfinished run folder was removed"], err
+    assert not list((tmp_path / "out").rglob("manifest.json"))
+    assert not list((tmp_path / "out").glob("kazakhstan_baseline/*"))

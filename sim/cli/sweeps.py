@@ -171,11 +171,13 @@ def summarize_command(
 
     try:
         result = open_results(folder)
+        table = result.summary(n_boot=bootstrap)
+        paths = write_summary(table, result.folder)
     except (ExperimentError, OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         problems = getattr(e, "problems", None) or [f"{folder}: not a readable results folder: {e}"]
         fail(problems, debug, e)
-    table = result.summary(n_boot=bootstrap)
-    paths = write_summary(table, result.folder)
+    except KeyboardInterrupt:
+        fail(["interrupted; summary files are written whole or not at all"], debug, exit_code=130)
     if not quiet:
         print_summary(table, result.experiment, result.runs)
     for p in paths:
