@@ -158,6 +158,30 @@ def survey_indicators(m: ModelState) -> dict[str, np.ndarray]:
     return out
 
 
+def classify(out: dict, levels, th, as_value) -> None:
+    """The framework's view of a place (regions as arrays, the nation as numbers): each
+    interaction model's strength and the e-government stage, written into `out`."""
+    strengths = framework.model_strengths(
+        out["g2g"],
+        out["business_adoption"],
+        out["eservice_share"],
+        out["b2g_providers"],
+        out["c2g_participation"],
+        th,
+    )
+    for name in MODELS:
+        out[f"{name.lower()}_strength"] = as_value(strengths[name])
+    out["egov_stage"] = framework.egov_stage(
+        levels,
+        out["eservice_share"],
+        out["interoperability"],
+        strengths["B2G"] >= th.model_active,
+        strengths["C2G"] >= th.model_active,
+        th,
+        out["data_links_joined"],
+    )
+
+
 def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     """Every per-region indicator at the current step, as arrays over regions."""
     R = m.n_regions
@@ -200,25 +224,7 @@ def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     out["g2g"] = both @ services.mean_link(a["interop"])
     out["data_links_joined"] = both @ services.links_joined(a["joined"])
     out["openness"] = as_seen_by_regions(serving, a)["openness"]
-    strengths = framework.model_strengths(
-        out["g2g"],
-        out["business_adoption"],
-        out["eservice_share"],
-        out["b2g_providers"],
-        out["c2g_participation"],
-        th,
-    )
-    for name in MODELS:
-        out[f"{name.lower()}_strength"] = np.asarray(strengths[name], dtype=np.float64)
-    out["egov_stage"] = framework.egov_stage(
-        levels,
-        out["eservice_share"],
-        out["interoperability"],
-        strengths["B2G"] >= th.model_active,
-        strengths["C2G"] >= th.model_active,
-        th,
-        out["data_links_joined"],
-    )
+    classify(out, levels, th, lambda v: np.asarray(v, dtype=np.float64))
     for s in (1, 2, 3):
         out[f"agencies_stage{s}"] = np.bincount(
             a["region"][~a["central"]], weights=a["stage"][~a["central"]] == s, minlength=R
@@ -256,27 +262,9 @@ def national_indicators(m: ModelState, reg: dict[str, np.ndarray]) -> dict[str, 
     out["openness"] = float(
         framework.openness_index(a["open_data"].mean(), a["engagement"].mean(), answered.mean())
     )
-    strengths = framework.model_strengths(
-        out["g2g"],
-        out["business_adoption"],
-        out["eservice_share"],
-        out["b2g_providers"],
-        out["c2g_participation"],
-        th,
-    )
-    for name in MODELS:
-        out[f"{name.lower()}_strength"] = float(strengths[name])
     levels = [float((services.maturity[live] >= lvl).mean()) for lvl in (1, 2, 3)]
     out["services_transactional_share"] = levels[2]
-    out["egov_stage"] = framework.egov_stage(
-        levels,
-        out["eservice_share"],
-        out["interoperability"],
-        strengths["B2G"] >= th.model_active,
-        strengths["C2G"] >= th.model_active,
-        th,
-        out["data_links_joined"],
-    )
+    classify(out, levels, th, float)
     for s in (1, 2, 3):
         out[f"agencies_stage{s}"] = int((a["stage"] == s).sum())
     out["staff_capacity"] = float(a["capacity"].mean())
