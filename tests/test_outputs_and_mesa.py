@@ -274,10 +274,18 @@ def test_solara_plot_component_accepts_the_model():
     pytest.importorskip("solara", reason="SolaraViz needs solara (pip install 'mesa[viz]')")
     from mesa.visualization import make_plot_component
 
+    import ipywidgets
+    import solara
+
     model = EGovModel(seed=1, **SMALL)
     model.step()
-    component = make_plot_component("citizen_online_share")
-    assert component(model) is not None
+    model.step()
+    component, page = make_plot_component("citizen_online_share")  # Mesa 3.5: (component, page)
+    assert page == 0
+    # rendered for real: the plot reads the model's DataCollector
+    box, context = solara.render(component(model), handle_error=False)
+    assert isinstance(box, ipywidgets.Widget)
+    assert context.find(ipywidgets.Widget).widgets
 
 
 def test_a_truncated_run_file_is_a_failed_run_not_a_traceback(tmp_path):
