@@ -22,7 +22,6 @@ generation, so a killed calibration resumes from its last complete generation.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import datetime as dt
 import math
 import pickle
@@ -313,7 +312,9 @@ def executor_sampler(executor: cf.Executor, progress: Callable[[int, int, int, i
             super().__init__()
             self._rng = np.random.default_rng()
 
-        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
+        def sample_until_n_accepted(
+            self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
+        ):
             payload = pickle.dumps((simulate_one, self._create_empty_sample()))
             seeds = self._rng.integers(0, 2**31, n)
             futures = [executor.submit(_sample_one, payload, int(s)) for s in seeds]
@@ -420,7 +421,9 @@ def calibrate(
     """Run (or resume) ABC-SMC; returns (pyabc History, generations run in this call)."""
     import logging
 
-    for name in ("ABC", "Epsilon", "Distance", "Acceptor", "pyabc", "Sampler", "Population size"):
+    import pyabc  # noqa: F401  (configures its loggers on import; quieten them after)
+
+    for name in ("ABC", "ABC.History", "Epsilon", "Distance", "Acceptor", "Sampler", "Population size"):
         logging.getLogger(name).setLevel(logging.WARNING)
     base = base_params(targets, scale)
     simulator = Simulator(base, list(seeds), targets.targets, targets.needs_regions)
@@ -522,14 +525,12 @@ def posterior_predictive(
             fut = executor.submit(_predict_task, base, point, s, targets.targets, targets.needs_regions)
             futures[fut] = (i, s)
     stats_rows, tables = [], []
-    done = 0
-    for fut in cf.as_completed(futures):
+    for done, fut in enumerate(cf.as_completed(futures), start=1):
         i, s = futures[fut]
         stats, december = fut.result()
         stats_rows += [dict(draw=i, seed=s, target=k, value=v) for k, v in stats.items()]
         december = december.assign(draw=i, seed=s)
         tables.append(december)
-        done += 1
         if progress:
             progress(done, len(futures))
     return pd.DataFrame(stats_rows), pd.concat(tables, ignore_index=True)
@@ -634,16 +635,98 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-@contextlib.contextmanager
-def quiet_pyabc():
-    import logging
+# --- a calibration folder ------------------------------------------------------------------
 
-    loggers = [logging.getLogger(n) for n in ("ABC", "Epsilon", "Distance", "Acceptor", "Sampler")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for lg, lv in zip(loggers, levels, strict=True):
-            lg.setLevel(lv)
+
+@dataclass
+class CalibrationRun:
+    """A calibration's folder: abc.db (pyabc History), setup.json, posterior.parquet,
+    posterior_summary.csv, fit.csv, fit.md, predictive.parquet and the calibrated
+    scenario."""
+
+    folder: Path
+
+    @property
+    def db(self) -> Path:
+        return self.folder / "abc.db"
+
+    @property
+    def setup_file(self) -> Path:
+        return self.folder / "setup.json"
+
+    @property
+    def posterior_file(self) -> Path:
+        return self.folder / "posterior.parquet"
+
+
+def setup_record(setup: CalibrationSetup) -> dict:
+    import dataclasses
+
+    record = dataclasses.asdict(setup)
+    record["priors"] = {k: list(v) for k, v in setup.priors.items()}
+    return record
+
+
+def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tuple[CalibrationRun, bool]:
+    """Prepare the folder; refuse to start over an existing calibration or to resume a
+    different one. Returns (run, resuming)."""
+    import json
+
+    run = CalibrationRun(folder)
+    record = setup_record(setup)
+    if run.db.exists():
+        if not resume:
+            raise CalibrationError(
+                [f"{folder} holds a calibration already; pass --resume to finish it or choose another --out"]
+            )
+        old = json.loads(run.setup_file.read_text()) if run.setup_file.exists() else None
+        if old is not None:
+            differs = [k for k in record if k != "extra" and old.get(k) != record[k]]
+            if differs:
+                raise CalibrationError(
+                    [f"cannot resume: {', '.join(differs)} differ from the calibration in {folder}"]
+                )
+        return run, True
+    if resume:
+        raise CalibrationError([f"nothing to resume: {run.db} does not exist"])
+    folder.mkdir(parents=True, exist_ok=True)
+    run.setup_file.write_text(json.dumps(record, indent=2) + "\n")
+    return run, False
+
+
+def fit_markdown(fit: pd.DataFrame) -> str:
+    """The fit report: each target against the posterior predictive median and 90% band."""
+    lines = [
+        "| target | indicator | region | year | observed | median | 90% band | tolerance | met | fitted |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in fit.itertuples():
+        lines.append(
+            f"| {r.target} | {r.indicator} | {r.region} | {r.year} | {_num(r.observed)} | {_num(r.median)} | "
+            f"{_num(r.low)} - {_num(r.high)} | ±{_num(r.tolerance)} | {'yes' if r.met else '**no**'} | "
+            f"{'yes' if r.fitted else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: float) -> str:
+    v = float(v)
+    if abs(v) >= 10000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    return f"{v:.3f}"
+
+
+def summary_markdown(summary: pd.DataFrame) -> str:
+    """The parameters' prior ranges and posterior spread as a Markdown table."""
+    lines = [
+        "| parameter | prior | posterior median | 90% interval | interval / prior range | identified |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in summary.itertuples():
+        lines.append(
+            f"| `{r.parameter}` | {r.prior_low:.4g} - {r.prior_high:.4g} | {r.median:.4g} | "
+            f"{r.low:.4g} - {r.high:.4g} | {r.width_share:.2f} | {'yes' if r.identified else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
