@@ -4,6 +4,7 @@ the `egov` app by sim.cli.main."""
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 import time
@@ -49,6 +50,14 @@ def calibrate_command(
         typer.Option(help="Calibrated scenario file to write (default: OUT/calibrated.yaml)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing scenario file.")] = False,
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the calibrated values into this scenario file (its coefficients "
+            "block and a header recording how; needs --force). This is how the shipped baseline "
+            "is calibrated."
+        ),
+    ] = None,
 ) -> None:
     """Estimate the parameters named in the targets file by ABC-SMC (pyabc): writes the
     posterior sample, a calibrated scenario extending the baseline, and a fit report."""
@@ -59,6 +68,9 @@ def calibrate_command(
     from sim.experiments.experiment import SweepRefused
 
     seed_list = _seeds(seeds)
+    command = "egov calibrate " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a != "calibrate")
+    if into is not None and not force:
+        fail([f"--into {into} rewrites that file's coefficients and header: add --force"], False)
     try:
         tg = cal.load_targets(targets)
         setup = cal.CalibrationSetup(
@@ -70,6 +82,7 @@ def calibrate_command(
             generations=generations,
             priors=tg.priors,
             end_year=tg.last_year,
+            extra={"command": command, "started": cal.now_utc()},
         )
         run, resuming = cal.start_or_resume(out, setup, resume)
         scenario_path = scenario_out or out / "calibrated.yaml"
@@ -148,11 +161,12 @@ def calibrate_command(
     finally:
         handle.close()
     values = cal.calibrated_values(posterior, tg.priors)
-    command = "egov calibrate " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a != "calibrate")
     sims = evaluations * len(seed_list)
+    first = json.loads(run.setup_file.read_text()).get("extra", {})
     header = [
         "Calibrated by `egov calibrate` (issue 13): posterior medians of ABC-SMC (pyabc).",
-        f"command: {command}",
+        f"command: {first.get('command', command)} (started {first.get('started', '?')})",
+        *([f"finished by: {command}"] if resuming else []),
         f"method: pyabc ABCSMC, {population} particles x {history.max_t + 1} generations, "
         f"uniform priors from {Path(tg.path).name}, distance sqrt(sum(((sim-obs)/sigma)^2)), "
         "epsilon = median of the previous generation",
@@ -168,6 +182,10 @@ def calibrate_command(
             ),
             force=force or resuming,
         )
+        if into is not None:
+            merged = cal.merge_into_scenario(into, values, cal.base_params(tg, scale), header)
+            cal.write_new(into, merged, force=True)
+            out_console.print(f"calibrated values written into {into}")
     except cal.CalibrationError as e:
         fail(e.problems, False)
         return

@@ -730,3 +730,41 @@ def summary_markdown(summary: pd.DataFrame) -> str:
             f"{r.low:.4g} - {r.high:.4g} | {r.width_share:.2f} | {'yes' if r.identified else 'no'} |"
         )
     return "\n".join(lines) + "\n"
+
+
+CALIBRATION_MARK = "# calibration (written by egov calibrate --into; do not edit by hand):"
+
+
+def merge_into_scenario(path: Path, values: dict[str, float], base: Params, header: list[str]) -> str:
+    """The text of scenario file `path` with its `coefficients` block replaced by the
+    calibrated values and a header comment recording how (both are replaced again by the
+    next calibration; the rest of the file is kept as written)."""
+    text = path.read_text()
+    lines = text.splitlines()
+    # drop an earlier calibration's header and coefficients block
+    out: list[str] = []
+    skipping_header = skipping_block = False
+    for line in lines:
+        if line == CALIBRATION_MARK:
+            skipping_header = True
+            continue
+        if skipping_header:
+            if line.startswith("#   "):
+                continue
+            skipping_header = False
+        if line.startswith("coefficients:"):
+            skipping_block = True
+            continue
+        if skipping_block:
+            if line.startswith((" ", "#")) or not line.strip():
+                continue
+            skipping_block = False
+        out.append(line)
+    block = scenario_yaml("x", "x", values, base, []).split("coefficients:\n", 1)[1].rstrip("\n").split("\n")
+    name_at = next(i for i, line in enumerate(out) if not line.startswith("#"))
+    mark = [CALIBRATION_MARK, *[f"#   {h}" for h in header]]
+    out = out[:name_at] + mark + out[name_at:]
+    while out and not out[-1].strip():
+        out.pop()
+    out += ["coefficients:           # calibrated (see the header); the others keep their defaults", *block]
+    return "\n".join(out) + "\n"
