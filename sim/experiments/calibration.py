@@ -681,11 +681,14 @@ def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tupl
             )
         old = json.loads(run.setup_file.read_text()) if run.setup_file.exists() else None
         if old is not None:
-            differs = [k for k in record if k != "extra" and old.get(k) != record[k]]
+            # more (or fewer) generations only move the stopping point: a resume may change it
+            differs = [k for k in record if k not in ("extra", "generations") and old.get(k) != record[k]]
             if differs:
                 raise CalibrationError(
                     [f"cannot resume: {', '.join(differs)} differ from the calibration in {folder}"]
                 )
+        if old is not None and old.get("generations") != setup.generations:
+            run.setup_file.write_text(json.dumps({**old, "generations": setup.generations}, indent=2) + "\n")
         return run, True
     if resume:
         raise CalibrationError([f"nothing to resume: {run.db} does not exist"])
