@@ -246,12 +246,17 @@ def validation_report(
     missed = fit[~fit["met"]]
     if missed.empty:
         parts.append("Every target is met within its tolerance.")
+    explained: dict[str, str] = {}
     for r in missed.itertuples():
         t = by_name[r.target]
+        reason = why_missed(r, t)
+        if t.note and t.group in explained:
+            reason = f"as {explained[t.group]}"
+        explained.setdefault(t.group, r.target)
         parts.append(
             f"- **{r.target}** ({r.indicator}{', ' + r.region if r.region else ''}, {r.year}): observed "
             f"{cal._num(r.observed)}, model {cal._num(r.median)} ({cal._num(r.low)}-{cal._num(r.high)})"
-            f"{'' if r.fitted else ', not in the fit'}: {why_missed(r, t)}."
+            f"{'' if r.fitted else ', not in the fit'}: {reason}."
         )
     parts.append("")
     return "\n".join(parts)
