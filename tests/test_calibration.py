@@ -294,3 +294,16 @@ def test_calibrated_baseline_meets_the_targets_that_hold_at_reduced_scale():
         t = by_name[name]
         value = float(np.mean([s[name] for s in stats]))
         assert abs(value - t.observed) <= t.allowed, (name, value, t.observed, t.allowed)
+
+
+def test_validation_report_is_regenerated_from_the_shipped_posterior(tmp_path):
+    out = tmp_path / "validation.md"
+    posterior = experiments.DATA / "calibration_posterior.parquet"
+    result = egov("validation", posterior, "--out", out, "--scale", "20000", "--seeds", "1", "--draws", "2",
+                  "--executor", "serial")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    for section in ("Fit to every target", "posterior spread", "Projection to 2030", "qualitative findings",
+                    "Targets missed"):  # fmt: skip
+        assert section in text
+    assert "egov validation" in text and "lockdown_2020" in text

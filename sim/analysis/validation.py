@@ -134,12 +134,21 @@ def validation_report(
     console=None,
 ) -> str:
     """Run the posterior predictive to `end_year` and write the report's Markdown."""
-    posterior_file = calibration / "posterior.parquet"
+    # a calibration folder, or a posterior file (the shipped one: sim/data/kazakhstan/
+    # calibration_posterior.parquet, with calibration_setup.json beside it)
+    posterior_file = calibration if calibration.is_file() else calibration / "posterior.parquet"
     if not posterior_file.is_file():
         raise cal.CalibrationError([f"{posterior_file}: no posterior; run egov calibrate first"])
     posterior = pd.read_parquet(posterior_file)
-    setup_file = calibration / "setup.json"
-    setup = json.loads(setup_file.read_text()) if setup_file.is_file() else {}
+    setup_file = next(
+        (
+            f
+            for f in (posterior_file.parent / n for n in ("setup.json", "calibration_setup.json"))
+            if f.is_file()
+        ),
+        None,
+    )
+    setup = json.loads(setup_file.read_text()) if setup_file else {}
     points = cal.draw(posterior, draws, seed=seeds[0])
     stats, tables = cal.posterior_predictive(
         targets,

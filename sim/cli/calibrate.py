@@ -216,9 +216,13 @@ def calibrate_command(
 
 
 def validation_command(
-    calibration: Annotated[Path, typer.Argument(help="Calibration folder (holds posterior.parquet).")] = Path(
-        "results/calibration"
-    ),
+    calibration: Annotated[
+        Path,
+        typer.Argument(
+            help="Calibration folder (holds posterior.parquet), or a posterior file such as the "
+            "shipped sim/data/kazakhstan/calibration_posterior.parquet."
+        ),
+    ] = Path("results/calibration"),
     out: Annotated[Path, typer.Option(help="The report to write.")] = Path("docs/validation.md"),
     targets: Annotated[Path | None, typer.Option(help="Targets file (default: the shipped one).")] = None,
     scale: Annotated[float, typer.Option(min=1.0, help="People per citizen agent.")] = 2000.0,
