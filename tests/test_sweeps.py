@@ -286,7 +286,8 @@ def test_shipped_experiments_validate():
     plans = {p.stem: experiments.load(p) for p in sorted(experiments.SHIPPED.glob("*.yaml"))}
     assert {"policy_comparison", "sensitivity_morris", "smoke"} <= set(plans)
     policy = plans["policy_comparison"]
-    assert policy.reference == "kazakhstan_baseline" and len(policy.seeds) == 20
+    assert policy.reference == "kazakhstan_baseline" and len(policy.seeds) == 2
+    assert policy.design.kind == "posterior" and len(policy.points) == 10  # calibration posterior draws
     assert len(policy.scenarios) == 7 and len(policy.runs) == 140
     morris = plans["sensitivity_morris"]
     d = len(morris.parameters)

@@ -238,17 +238,20 @@ def print_summary(table: pd.DataFrame, exp: Experiment, runs: pd.DataFrame) -> N
     import numpy as np
     import pandas as pd
 
-    from sim.experiments.experiment import SAMPLED
+    from sim.experiments.experiment import POOLED
 
     dist = table[table["section"] == "distribution"]
     diff = table[table["section"] == "difference"]
     if not dist.empty:
-        pooled = exp.design.kind in SAMPLED
+        pooled = exp.design.kind in POOLED
+        posterior = exp.design.kind == "posterior"
         grid = not pooled and len(exp.points) > 1
         compare = len(exp.scenarios) > 1
         title = f"{exp.name}: outcomes across seeds{' and design points' * pooled}"
         if compare:
             title += f"; difference to {exp.reference} with 95% bootstrap CIs, paired by seed and unpaired"
+            if posterior:
+                title += "; band across posterior draws and seeds, probability of beating the reference"
         t = Table(title=title, title_justify="left")
         for col, justify in (
             ("scenario", "left"),
@@ -257,6 +260,7 @@ def print_summary(table: pd.DataFrame, exp: Experiment, runs: pd.DataFrame) -> N
             ("median", "right"),
             ("5%-95%", "right"),
             *((("difference", "right"), ("paired CI", "right"), ("unpaired CI", "right")) if compare else ()),
+            *((("band 5-95%", "right"), ("P(beats ref)", "right")) if compare and posterior else ()),
         ):
             t.add_column(col, justify=justify)
         groups = list(dist.groupby(["outcome", "point", "scenario"], sort=False, dropna=False))
@@ -279,6 +283,17 @@ def print_summary(table: pd.DataFrame, exp: Experiment, runs: pd.DataFrame) -> N
                 ]
             elif scenario == exp.reference:
                 cells = ["(reference)", "", ""]
+            if compare and posterior:
+                band = d[d["statistic"] == "band"]
+                prob = d[d["statistic"] == "p_beats"]
+                cells = cells + (
+                    [
+                        f"[{_signed(band.iloc[0]['low'])}, {_signed(band.iloc[0]['high'])}]",
+                        f"{prob.iloc[0]['value']:.2f}",
+                    ]
+                    if len(band) and len(prob)
+                    else ["", ""]
+                )
             t.add_row(
                 scenario,
                 *([_point_label(exp, point)] if grid else []),

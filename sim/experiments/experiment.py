@@ -68,7 +68,8 @@ from sim.model.paths import NAME_PATTERN
 
 SHIPPED = Path(str(resources.files("sim") / "data" / "experiments"))  # package data, also ./experiments
 Path_ = tuple[str | int, ...]
-DESIGNS = ("none", "grid", "lhs", "sobol", "sobol_sa", "morris_sa")
+DESIGNS = ("none", "grid", "lhs", "sobol", "sobol_sa", "morris_sa", "posterior")
+POOLED = (*("lhs", "sobol", "sobol_sa", "morris_sa"), "posterior")  # summaries pool the points
 SAMPLED = ("lhs", "sobol", "sobol_sa", "morris_sa")
 SENSITIVITY = ("sobol_sa", "morris_sa")
 # Columns of the runs index; outcome names may not take them.
@@ -91,7 +92,8 @@ class Design(Strict):
         description="none: each scenario as it is; grid: every combination of listed values; "
         "lhs / sobol: a Latin hypercube / scrambled Sobol' sample of `samples` points within "
         "bounds (scipy.stats.qmc); sobol_sa / morris_sa: SALib's Saltelli and Morris samplers, "
-        "analysed into Sobol' or Morris indices by `egov summarize`.",
+        "analysed into Sobol' or Morris indices by `egov summarize`; posterior: `samples` parameter sets "
+        "drawn (by weight) from a calibration's posterior sample (`file`, written by `egov calibrate`).",
     )
     parameters: dict[str, Any] = Field(
         default_factory=dict,
@@ -107,6 +109,12 @@ class Design(Strict):
         "trajectories r (r*(D+1) points).",
     )
     levels: int = Field(4, ge=2, le=100, description="morris_sa: grid levels of each parameter.")
+    file: str | None = Field(
+        None,
+        description="posterior: the posterior sample (Parquet, one column per dotted parameter "
+        "path and a weight column), looked up beside the experiment file first, then in the "
+        "package's data/kazakhstan/ folder.",
+    )
     second_order: bool = Field(False, description="sobol_sa: also estimate second-order indices.")
     seed: int | None = Field(
         None,
@@ -144,6 +152,11 @@ class Outcome(Strict):
     )
     direction: Literal["above", "below"] = Field(
         "above", description="time_to_threshold: reach from below (above) or from above (below)."
+    )
+    better: Literal["higher", "lower"] = Field(
+        "higher",
+        description="Which direction is better, for the probability that a scenario beats the "
+        "reference (posterior designs): higher (adoption) or lower (disparity, years to a threshold).",
     )
     if_never: float | None = Field(
         None,
@@ -540,8 +553,28 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
     ref_params = scenarios.get(reference) or next(iter(scenarios.values()))
     if design.kind == "none" and parameters:
         problems.add(("design", "kind"), "parameters are given but no design kind (grid, lhs, ...)")
-    if design.kind != "none" and not parameters:
+    if design.kind not in ("none", "posterior") and not parameters:
         problems.add(("design", "parameters"), f"a {design.kind} design needs at least one parameter")
+    posterior_file: Path | None = None
+    if design.kind == "posterior":
+        if parameters:
+            problems.add(("design", "parameters"), "a posterior design takes its parameters from `file`")
+        if design.samples is None:
+            problems.add(
+                ("design", "samples"), "a posterior design needs `samples` (draws from the posterior)"
+            )
+        if not design.file:
+            problems.add(
+                ("design", "file"), "a posterior design needs `file`, a posterior written by egov calibrate"
+            )
+        else:
+            posterior_file = find_posterior(design.file, found.parent)
+            if posterior_file is None:
+                problems.add(
+                    ("design", "file"), f"no posterior file {design.file!r} beside this file or shipped"
+                )
+    elif design.file is not None:
+        problems.add(("design", "file"), "only a posterior design takes `file`")
     if design.kind in SAMPLED and design.samples is None:
         problems.add(("design", "samples"), f"a {design.kind} design needs `samples`")
     if design.kind == "grid" and design.samples is not None:
@@ -605,6 +638,19 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
                 continue
             break
     problems.raise_if_any()
+    posterior = None
+    if posterior_file is not None:
+        posterior, message = read_posterior(posterior_file)
+        if message:
+            problems.add(("design", "file"), message)
+        else:
+            parameters = [c for c in posterior.columns if c not in ("weight", "generation")]
+            for name in parameters:
+                message = next(filter(None, (check_path(p, name) for p in scenarios.values())), None)
+                if message:
+                    problems.add(("design", "file"), f"posterior column {name!r}: {message}")
+            bounds = [(float(posterior[c].min()), float(posterior[c].max())) for c in parameters]
+    problems.raise_if_any()
     n_points = design_size(design, parameters, values)
     try:
         check_count(f"design points ({design.kind})", n_points, MAX_DESIGN_POINTS, allow_large)
@@ -621,7 +667,10 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
     problems.raise_if_any()
 
     seed0 = design.seed if design.seed is not None else sampler_seed(spec.seed)
-    points = design_points(design.kind, parameters, values, bounds, design, seed0)
+    if posterior is not None:
+        points = posterior_points(posterior, parameters, design.samples or 1, seed0)
+    else:
+        points = design_points(design.kind, parameters, values, bounds, design, seed0)
     integers = [p for p in parameters if is_integer(ref_params, p)]
     for point in points:
         for p in integers:
@@ -652,6 +701,50 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
     )
 
 
+DATA = Path(str(resources.files("sim") / "data" / "kazakhstan"))
+
+
+def find_posterior(name: str, beside: Path) -> Path | None:
+    """A posterior file named in an experiment: beside the file, then shipped."""
+    for candidate in (beside / name, Path(name), DATA / name):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def read_posterior(path: Path) -> tuple[Any, str | None]:
+    """(posterior table, None) or (None, what is wrong with it)."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as e:  # a damaged or foreign file
+        return None, f"{path}: not a readable Parquet posterior ({type(e).__name__}: {e})"
+    names = [c for c in frame.columns if c not in ("weight", "generation")]
+    if not len(frame) or not names:
+        return None, f"{path}: an empty posterior"
+    if "weight" not in frame:
+        frame = frame.assign(weight=1.0)
+    w = frame["weight"].to_numpy(dtype=float)
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        return None, f"{path}: weights must be finite, non-negative and not all zero"
+    for c in names:
+        if (
+            not np.issubdtype(frame[c].dtype, np.number)
+            or not np.isfinite(frame[c].to_numpy(dtype=float)).all()
+        ):
+            return None, f"{path}: column {c!r} must hold finite numbers"
+    return frame, None
+
+
+def posterior_points(frame, parameters: list[str], n: int, seed: int) -> list[dict[str, float]]:
+    """n parameter sets drawn by weight from a posterior sample (with replacement)."""
+    rng = np.random.default_rng(seed)
+    w = frame["weight"].to_numpy(dtype=float)
+    idx = rng.choice(len(frame), size=n, replace=True, p=w / w.sum())
+    return [{p: float(frame[p].iat[i]) for p in parameters} for i in idx]
+
+
 def _is_share(indicator: str) -> bool:
     """Indicators that are shares or indices in 0-1."""
     return bool(
@@ -667,6 +760,8 @@ def design_size(design: Design, parameters: list[str], values: dict[str, list[fl
     d, n = len(parameters), design.samples or 1
     if design.kind == "none":
         return 1
+    if design.kind == "posterior":
+        return n
     if design.kind == "grid":
         return math.prod(len(v) for v in values.values())
     if design.kind == "sobol_sa":

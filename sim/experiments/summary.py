@@ -11,14 +11,20 @@ One tidy table, one row per estimate:
 | scenario, point | which runs (point is empty where the design's points are pooled) |
 | outcome | the outcome's name |
 | parameter | the design parameter (sensitivity rows) |
-| statistic | median; paired or unpaired (mean difference to the reference); S1, ST, S2; mu_star, mu, sigma |
+| statistic | median; paired, unpaired (difference to the reference); band, p_beats; S1, ST, S2; mu_star |
 | value, low, high | the estimate and its interval |
 | interval | what low and high are |
 | n | runs (distribution), pairs or design points behind the estimate |
 
 Points: a `none` or `grid` design is summarised per design point; the sampled designs
-(lhs, sobol, sobol_sa, morris_sa) pool their points, so the distribution is the spread
-over the sampled parameter space and the seeds.
+(lhs, sobol, sobol_sa, morris_sa) and posterior designs pool their points, so the
+distribution is the spread over the sampled parameter space and the seeds.
+
+Posterior designs (parameter sets drawn from a calibration's posterior) carry parameter
+uncertainty into the comparison: per scenario and outcome, `band` is the mean paired
+difference to the reference with the 5th-95th percentile of the paired differences across
+posterior draws and seeds, and `p_beats` is the share of those pairs in which the scenario
+is better than the reference (the outcome's `better` direction; ties count half).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from sim.experiments.experiment import SAMPLED, Experiment
+from sim.experiments.experiment import POOLED, Experiment
 
 COLUMNS = [
     "section",
@@ -69,7 +75,8 @@ def bootstrap_mean_difference(
 def summarize_runs(experiment: Experiment, runs: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     """The summary table of a runs index (see the module docstring)."""
     done = runs[runs["status"] == "done"]
-    pooled = experiment.design.kind in SAMPLED
+    pooled = experiment.design.kind in POOLED
+    posterior = experiment.design.kind == "posterior"
     rows: list[dict] = []
     scenarios = list(experiment.scenarios)
     ref = experiment.reference
@@ -107,6 +114,8 @@ def summarize_runs(experiment: Experiment, runs: pd.DataFrame, n_boot: int = 200
                     continue
                 rng_seed = [root, oi, si, -1 if point is None else point]
                 diff = float(np.mean(a - b))
+                if posterior:
+                    rows += posterior_rows(scenario, name, outcome.better, a, b, ref)
                 for paired in (True, False):
                     rng = np.random.default_rng(np.random.SeedSequence([abs(x) for x in rng_seed]))
                     lo, hi = bootstrap_mean_difference(a, b, paired, rng, n_boot)
@@ -133,6 +142,36 @@ def summarize_runs(experiment: Experiment, runs: pd.DataFrame, n_boot: int = 200
     for col in ("value", "low", "high"):
         table[col] = table[col].astype(float)
     return table
+
+
+def posterior_rows(
+    scenario: str, outcome: str, better: str, a: np.ndarray, b: np.ndarray, ref: str
+) -> list[dict]:
+    """The difference's band across posterior draws and seeds, and the probability that
+    the scenario beats the reference (pairs with the same draw and seed)."""
+    d = a - b
+    lo, hi = np.quantile(d, [0.05, 0.95])
+    gain = d if better == "higher" else -d
+    p = float(np.mean(gain > 0) + 0.5 * np.mean(gain == 0))
+    base = dict(section="difference", scenario=scenario, point=None, outcome=outcome, n=len(d))
+    return [
+        dict(
+            base,
+            statistic="band",
+            value=float(np.mean(d)),
+            low=float(lo),
+            high=float(hi),
+            interval=f"5th-95th percentile of the paired differences to {ref} across draws and seeds",
+        ),
+        dict(
+            base,
+            statistic="p_beats",
+            value=p,
+            low=np.nan,
+            high=np.nan,
+            interval=f"share of draws and seeds in which it is {better} than {ref} (ties count half)",
+        ),
+    ]
 
 
 def design_means(experiment: Experiment, done: pd.DataFrame, scenario: str, outcome: str) -> np.ndarray:

@@ -912,7 +912,9 @@ class EventSpec(Strict):
 
 # Kazakhstan's policy timeline since 2005 is the default of `Params`. It is written once,
 # in the shipped baseline scenario file; the model reads that file's `policies` and
-# `events` here (parsed with the safe loader, once per process).
+# `events` here (parsed with the safe loader, once per process), and its calibrated
+# `coefficients` (issue 13: `egov calibrate`, docs/validation.md), which override the
+# hand-set defaults of `Coefficients` in the default `Params`.
 BASELINE = resources.files("sim") / "data" / "scenarios" / "kazakhstan_baseline.yaml"
 
 
@@ -927,6 +929,10 @@ def _default_policies() -> list[PolicySpec]:
 
 def _default_events() -> list[EventSpec]:
     return [EventSpec.model_validate(copy.deepcopy(e)) for e in _baseline()["events"]]
+
+
+def _default_coefficients() -> Coefficients:
+    return Coefficients.model_validate(copy.deepcopy(_baseline().get("coefficients") or {}))
 
 
 class Feedbacks(Strict):
@@ -981,7 +987,8 @@ class Params(Strict):
     steps_per_year: int = unit(12, 1, 365, "Steps per simulated year [steps/year] (12: monthly).")
     world: WorldSpec = Field(default_factory=WorldSpec, description="The world to build.")
     coefficients: Coefficients = Field(
-        default_factory=Coefficients, description="Behavioural coefficients (overrides)."
+        default_factory=_default_coefficients,
+        description="Behavioural coefficients (overrides; default: the calibrated baseline's).",
     )
     thresholds: Thresholds = Field(
         default_factory=Thresholds, description="Framework classification thresholds."

@@ -166,6 +166,26 @@ def rerun(params, seed: int) -> Run:
     return Run(Path("."), manifest, model.national_frame(), model.region_frame(), model.profile_frame())
 
 
+def posterior_beats(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and outcome: difference, band and probability of beating the reference
+    (the band and p_beats rows of a posterior design's summary)."""
+    rows = summary[(summary["section"] == "difference") & summary["statistic"].isin(["band", "p_beats"])]
+    if rows.empty:
+        return pd.DataFrame()
+    band = rows[rows["statistic"] == "band"].set_index(["scenario", "outcome"])
+    prob = rows[rows["statistic"] == "p_beats"].set_index(["scenario", "outcome"])
+    out = pd.DataFrame(
+        {
+            "difference": band["value"],
+            "band_5": band["low"],
+            "band_95": band["high"],
+            "p_beats": prob["value"].reindex(band.index),
+            "n": band["n"],
+        }
+    ).reset_index()
+    return out
+
+
 def sweep_report(folder: Path, out: Path | None = None, regions: bool = True) -> Path:
     """report.html for a sweep folder: adoption with bands across seeds, the paired
     comparison to the reference, disparity, agencies by stage, sensitivity indices for
@@ -295,6 +315,17 @@ def sweep_report(folder: Path, out: Path | None = None, regions: bool = True) ->
     )
     if not diffs.empty:
         rep.add("comparison", "Comparison to the reference", comparison_section(diffs, ref))
+    beats = posterior_beats(summary)
+    if not beats.empty:
+        rep.add(
+            "posterior",
+            "Parameter uncertainty: probability of beating the reference",
+            "<p class='note'>Parameter sets drawn from the calibration posterior "
+            f"({esc(str(exp.design.file))}, "
+            f"{len(exp.points)} draws) x {len(exp.seeds)} seeds. Mean paired difference to {esc(ref)}, its "
+            "5th-95th percentile across draws and seeds, and the share of draws and seeds in which the "
+            "scenario is better than the reference.</p>" + html_table(beats, text=["scenario", "outcome"]),
+        )
     if indices is not None and not indices.empty:
         rep.add("sensitivity", "Sensitivity indices", html_table(indices, text=["outcome", "parameter"]))
     failed = result.runs[result.runs["status"] == "failed"]

@@ -1,0 +1,773 @@
+"""Calibration: estimate named parameters from the Kazakhstan targets by ABC-SMC (pyabc),
+and check the fit.
+
+A targets file (sim/data/kazakhstan/targets.yaml) names the calibrated parameters with
+uniform priors inside the parameter schema's bounds (pydantic `ge`/`le` of
+sim.model.params) and the targets: an indicator as the surveys define it, a year or span,
+the observed value, its uncertainty and its source.
+
+`calibrate` runs pyabc's ABCSMC. Every particle is simulated with the same few seeds
+(common random numbers, so two particles differ by their parameters, not their draws)
+and its summary statistics are the means over those seeds. The distance is the
+Euclidean distance of (simulated - observed) / sigma over the targets that take part in
+the fit; epsilon is the median of the previous generation's distances. Particles are
+evaluated on the project's executors (serial, local processes, Dask) by
+`ExecutorSampler`, which reports progress. pyabc's History (sqlite) stores every
+generation, so a killed calibration resumes from its last complete generation.
+
+`posterior_predictive` runs posterior draws over seeds and gives each target's median and
+90% band; `fit_table` sets them against the observations.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import math
+import pickle
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model.param_paths import apply_changes, check_path, split_path
+from sim.model.params import Params
+
+DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "data" / "kazakhstan" / "targets.yaml"
+BAND = (0.05, 0.95)  # the posterior predictive band: 90%
+
+
+class CalibrationError(ValueError):
+    """A targets file or calibration request that cannot be used; `problems` one line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One observed figure and how to read it off a run."""
+
+    name: str
+    observed: float
+    sigma: float
+    kind: str = "value"  # value, stage_year, sum (series are expanded into values)
+    indicator: str = ""
+    year: int | None = None
+    region: str | None = None
+    stage: int | None = None
+    start: tuple[int, int] | None = None  # sum: (year, month)
+    end: tuple[int, int] | None = None
+    factor: float = 1.0
+    stat: str = "end"
+    tolerance: float | None = None
+    fit: bool = True
+    source: str = ""
+    note: str = ""
+    group: str = ""  # the series a value came from
+
+    @property
+    def allowed(self) -> float:
+        """The largest |median - observed| that counts as met."""
+        return self.tolerance if self.tolerance is not None else 2.0 * self.sigma
+
+    @property
+    def last_year(self) -> int:
+        if self.kind == "sum" and self.end:
+            return self.end[0]
+        if self.kind == "stage_year":
+            return int(self.observed + 3)
+        return int(self.year or 0)
+
+    def compute(self, national: pd.DataFrame, regional: pd.DataFrame | None) -> float:
+        """The target's statistic from one run's tables."""
+        if self.kind == "stage_year":
+            hit = national["egov_stage"].to_numpy() >= (self.stage or 0)
+            if not hit.any():
+                return float(national["year"].max() + 1)
+            return float(national["year"].iat[int(np.argmax(hit))])
+        frame = national
+        if self.region:
+            if regional is None:
+                return float("nan")
+            frame = regional[regional["region"] == self.region]
+        if self.kind == "sum":
+            ym = frame["year"] * 12 + frame["month"]
+            lo, hi = self.start[0] * 12 + self.start[1], self.end[0] * 12 + self.end[1]
+            return float(frame.loc[(ym >= lo) & (ym <= hi), self.indicator].sum() * self.factor)
+        rows = frame.loc[frame["year"] == self.year, self.indicator]
+        if rows.empty:
+            return float("nan")
+        return float(rows.iat[-1] if self.stat == "end" else rows.mean())
+
+
+@dataclass
+class Targets:
+    """A targets file: the scenario, the calibrated parameters' priors, the targets."""
+
+    scenario: str
+    priors: dict[str, tuple[float, float]]
+    targets: list[Target]
+    path: Path | None = None
+
+    @property
+    def fitted(self) -> list[Target]:
+        return [t for t in self.targets if t.fit]
+
+    @property
+    def observed(self) -> dict[str, float]:
+        return {t.name: t.observed for t in self.fitted}
+
+    @property
+    def needs_regions(self) -> bool:
+        return any(t.region for t in self.targets)
+
+    @property
+    def last_year(self) -> int:
+        return max(t.last_year for t in self.targets)
+
+
+def _ym(text: Any) -> tuple[int, int]:
+    year, month = str(text).split("-")
+    return int(year), int(month)
+
+
+def schema_bounds(params: Params, path: str) -> tuple[float, float]:
+    """The (ge, le) bounds of a parameter in the schema (-inf/inf where open)."""
+    parts = split_path(path)
+    model: Any = type(params)
+    lo, hi = -math.inf, math.inf
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            continue
+        info = model.model_fields[part]
+        metadata = list(info.metadata)
+        args = getattr(info.annotation, "__args__", ())
+        if i + 1 < len(parts) and isinstance(parts[i + 1], int) and args:
+            metadata += list(getattr(args[0], "__metadata__", ()))
+        for m in metadata:
+            lo = max(lo, getattr(m, "ge", None) if getattr(m, "ge", None) is not None else -math.inf)
+            hi = min(hi, getattr(m, "le", None) if getattr(m, "le", None) is not None else math.inf)
+        model = info.annotation if isinstance(info.annotation, type) else None
+        if model is None or not hasattr(model, "model_fields"):
+            model = None
+            if i + 1 < len(parts) and not isinstance(parts[i + 1], int):
+                break
+    return lo, hi
+
+
+def load_targets(path: str | Path | None = None, scenario: str | None = None) -> Targets:
+    """Read and check a targets file (default: the shipped Kazakhstan targets)."""
+    from sim.experiments.scenario import ScenarioError, load, read_source
+
+    path = Path(path) if path else DEFAULT_TARGETS
+    if not path.is_file():
+        raise CalibrationError([f"{path}: no such targets file"])
+    try:
+        data = read_source(path).data or {}
+    except ScenarioError as e:
+        raise CalibrationError(e.problems) from None
+    if not isinstance(data, dict):
+        raise CalibrationError([f"{path}: a targets file is a mapping (scenario, parameters, targets)"])
+    problems: list[str] = []
+    scen = scenario or data.get("scenario", "kazakhstan_baseline")
+    base = load(scen).params
+    priors: dict[str, tuple[float, float]] = {}
+    for name, spec in (data.get("parameters") or {}).items():
+        msg = check_path(base, name)
+        if msg:
+            problems.append(f"{path}: parameters.{name}: {msg}")
+            continue
+        lo, hi = float(spec["low"]), float(spec["high"])
+        slo, shi = schema_bounds(base, name)
+        if not (slo <= lo < hi <= shi):
+            problems.append(
+                f"{path}: parameters.{name}: prior [{lo:g}, {hi:g}] must lie inside the schema's "
+                f"bounds [{slo:g}, {shi:g}] with low < high"
+            )
+        priors[name] = (lo, hi)
+    targets: list[Target] = []
+    for i, t in enumerate(data.get("targets") or []):
+        kind = t.get("kind", "value")
+        common = dict(
+            sigma=float(t["sigma"]),
+            indicator=t.get("indicator", "egov_stage"),
+            region=t.get("region"),
+            tolerance=t.get("tolerance"),
+            fit=bool(t.get("fit", True)),
+            source=t.get("source", ""),
+            note=" ".join(str(t.get("note", "")).split()),
+            stat=t.get("stat", "end"),
+        )
+        if kind == "series":
+            years, values = t["years"], t["observed"]
+            if len(years) != len(values):
+                problems.append(f"{path}: targets.{i}: years and observed differ in length")
+                continue
+            for y, v in zip(years, values, strict=True):
+                targets.append(
+                    Target(name=f"{t['name']}_{y}", observed=float(v), year=int(y), group=t["name"], **common)
+                )
+        elif kind in ("value", "stage_year", "sum"):
+            targets.append(
+                Target(
+                    name=t["name"],
+                    observed=float(t["observed"]),
+                    kind=kind,
+                    year=t.get("year"),
+                    stage=t.get("stage"),
+                    start=_ym(t["from"]) if kind == "sum" else None,
+                    end=_ym(t["to"]) if kind == "sum" else None,
+                    factor=float(t.get("factor", 1.0)),
+                    group=t["name"],
+                    **common,
+                )
+            )
+        else:
+            problems.append(f"{path}: targets.{i}: unknown kind {kind!r} (value, series, stage_year, sum)")
+        if common["sigma"] <= 0:
+            problems.append(f"{path}: targets.{i}: sigma must be positive")
+    if problems:
+        raise CalibrationError(problems)
+    return Targets(scenario=scen, priors=priors, targets=targets, path=path)
+
+
+# --- the simulator pyabc calls ------------------------------------------------------------
+
+
+def run_statistics(
+    params: Params, seed: int, targets: list[Target], needs_regions: bool
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """One run: every target's statistic, and the national table."""
+    from sim.model.egov_model import EGovModel
+
+    model = EGovModel(params, seed=seed).run()
+    national = model.national_frame()
+    regional = model.region_frame() if needs_regions else None
+    return {t.name: t.compute(national, regional) for t in targets}, national
+
+
+@dataclass
+class Simulator:
+    """pyabc's model: parameters -> the targets' statistics, averaged over `seeds`.
+    Picklable (it travels to the workers with each particle)."""
+
+    base: Params
+    seeds: list[int]
+    targets: list[Target]
+    needs_regions: bool = False
+
+    def params_for(self, values: dict[str, float]) -> Params:
+        return apply_changes(self.base, {k: float(v) for k, v in values.items()})
+
+    def __call__(self, values: dict[str, float]) -> dict[str, float]:
+        params = self.params_for(dict(values))
+        stats = [run_statistics(params, s, self.targets, self.needs_regions)[0] for s in self.seeds]
+        return {t.name: float(np.mean([s[t.name] for s in stats])) for t in self.targets}
+
+
+class _Distance:
+    """Picklable (x - x0) / sigma Euclidean distance."""
+
+    def __init__(self, sigmas: dict[str, float]):
+        self.sigmas = sigmas
+
+    def __call__(self, x: dict, x0: dict) -> float:
+        return float(math.sqrt(sum(((x[k] - x0[k]) / s) ** 2 for k, s in self.sigmas.items())))
+
+
+# --- a pyabc sampler on the project's executors --------------------------------------------
+
+
+def _sample_one(payload: bytes, seed: int):
+    """Worker side: sample until one particle is accepted (pyabc's MappingSampler logic)."""
+    simulate_one, sample = pickle.loads(payload)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+    n = 0
+    while True:
+        particle = simulate_one()
+        n += 1
+        sample.append(particle)
+        if particle.accepted:
+            return sample, n
+
+
+def executor_sampler(executor: cf.Executor, progress: Callable[[int, int, int, int], None] | None = None):
+    """A pyabc Sampler that evaluates particles on a concurrent.futures executor (serial,
+    process pool or Dask: sim.experiments.executors.open_executor), calling
+    progress(generation, accepted, wanted, evaluations) as particles come back."""
+    from pyabc.sampler import Sampler
+
+    class ExecutorSampler(Sampler):
+        def __init__(self):
+            super().__init__()
+            self._rng = np.random.default_rng()
+
+        def sample_until_n_accepted(
+            self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
+        ):
+            payload = pickle.dumps((simulate_one, self._create_empty_sample()))
+            seeds = self._rng.integers(0, 2**31, n)
+            futures = [executor.submit(_sample_one, payload, int(s)) for s in seeds]
+            sample = self._create_empty_sample()
+            evaluations = accepted = 0
+            if progress:
+                progress(t, 0, n, 0)
+            try:
+                for fut in cf.as_completed(futures):
+                    part, k = fut.result()
+                    sample += part
+                    evaluations += k
+                    accepted += 1
+                    if progress:
+                        progress(t, accepted, n, evaluations)
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+            self.nr_evaluations_ = evaluations
+            return sample
+
+    return ExecutorSampler()
+
+
+# --- calibrate -----------------------------------------------------------------------------
+
+
+@dataclass
+class CalibrationSetup:
+    """Everything that decides a calibration's results (stored beside its database)."""
+
+    targets_file: str
+    scenario: str
+    scale: float
+    seeds: list[int]
+    population: int
+    generations: int
+    priors: dict[str, tuple[float, float]]
+    end_year: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def base_params(targets: Targets, scale: float | None, end_year: int | None = None) -> Params:
+    from sim.experiments.scenario import load
+
+    base = load(targets.scenario).params
+    changes: dict[str, Any] = {"end_year": end_year or targets.last_year}
+    if scale is not None:
+        changes["world.scale"] = scale
+    return apply_changes(base, changes)
+
+
+def make_abc(targets: Targets, simulator: Simulator, population: int, sampler):
+    import pyabc
+
+    prior = pyabc.Distribution(
+        **{_key(k): pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in targets.priors.items()}
+    )
+    sigmas = {t.name: t.sigma for t in targets.fitted}
+    return pyabc.ABCSMC(
+        _KeyedModel(simulator, list(targets.priors)),
+        prior,
+        _Distance(sigmas),
+        population_size=population,
+        sampler=sampler,
+        eps=pyabc.QuantileEpsilon(alpha=0.5),
+    )
+
+
+def _key(path: str) -> str:
+    """pyabc parameter names: the dotted path with dots as double underscores."""
+    return path.replace(".", "__")
+
+
+def _path(key: str) -> str:
+    return key.replace("__", ".")
+
+
+class _KeyedModel:
+    """The simulator called with pyabc's parameter names."""
+
+    def __init__(self, simulator: Simulator, paths: list[str]):
+        self.simulator = simulator
+        self.paths = paths
+
+    def __call__(self, par) -> dict[str, float]:
+        return self.simulator({p: par[_key(p)] for p in self.paths})
+
+
+def calibrate(
+    targets: Targets,
+    db: Path,
+    *,
+    scale: float | None,
+    seeds: list[int],
+    population: int,
+    generations: int,
+    executor: cf.Executor,
+    resume: bool = False,
+    progress: Callable[[int, int, int, int], None] | None = None,
+    min_acceptance_rate: float = 0.0,
+) -> tuple[Any, int]:
+    """Run (or resume) ABC-SMC; returns (pyabc History, generations run in this call)."""
+    import logging
+
+    import pyabc  # noqa: F401  (configures its loggers on import; quieten them after)
+
+    for name in ("ABC", "ABC.History", "Epsilon", "Distance", "Acceptor", "Sampler", "Population size"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    base = base_params(targets, scale)
+    simulator = Simulator(base, list(seeds), targets.targets, targets.needs_regions)
+    abc = make_abc(targets, simulator, population, executor_sampler(executor, progress))
+    url = f"sqlite:///{db}"
+    if resume:
+        abc.load(url, 1)
+        done = abc.history.max_t + 1
+        remaining = generations - done
+        if remaining <= 0:
+            return abc.history, 0
+    else:
+        abc.new(url, targets.observed)
+        remaining = generations
+    history = abc.run(max_nr_populations=remaining, min_acceptance_rate=min_acceptance_rate)
+    return history, remaining
+
+
+def open_history(db: Path):
+    import pyabc
+
+    return pyabc.History(f"sqlite:///{db}", _id=1)
+
+
+def posterior_frame(history) -> pd.DataFrame:
+    """The last generation's particles: one column per parameter (dotted path), weights."""
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    frame = frame.rename(columns=_path).reset_index(drop=True)
+    frame.columns.name = None
+    frame["weight"] = np.asarray(weights, dtype=float)
+    frame["generation"] = history.max_t
+    return frame
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q) -> np.ndarray:
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, cdf, v)
+
+
+def posterior_summary(posterior: pd.DataFrame, priors: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """Per parameter: prior range, posterior median and 90% interval, and the share of the
+    prior range the interval covers (below ~0.5: identified by the targets)."""
+    rows = []
+    w = posterior["weight"].to_numpy()
+    for name, (lo, hi) in priors.items():
+        q05, q50, q95 = weighted_quantile(posterior[name].to_numpy(), w, [0.05, 0.5, 0.95])
+        share = (q95 - q05) / (hi - lo)
+        rows.append(
+            dict(
+                parameter=name,
+                prior_low=lo,
+                prior_high=hi,
+                median=q50,
+                low=q05,
+                high=q95,
+                width_share=share,
+                identified=bool(share < 0.6),
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def draw(posterior: pd.DataFrame, n: int, seed: int) -> list[dict[str, float]]:
+    """n parameter sets drawn from the weighted posterior sample (with replacement when the
+    sample is smaller than n, in order of the draw otherwise)."""
+    rng = np.random.default_rng(seed)
+    w = posterior["weight"].to_numpy(dtype=float)
+    w = w / w.sum()
+    idx = rng.choice(len(posterior), size=n, replace=n > len(posterior), p=w)
+    names = [c for c in posterior.columns if c not in ("weight", "generation")]
+    return [{k: float(posterior[k].iat[i]) for k in names} for i in idx]
+
+
+def _predict_task(base: Params, point: dict[str, float], seed: int, targets: list[Target], regions: bool):
+    params = apply_changes(base, point) if point else base
+    stats, national = run_statistics(params, seed, targets, regions)
+    december = national[national["month"] == 12].copy()
+    return stats, december
+
+
+def posterior_predictive(
+    targets: Targets,
+    points: list[dict[str, float]],
+    seeds: list[int],
+    *,
+    scale: float | None,
+    end_year: int | None,
+    executor: cf.Executor,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every point with every seed: (statistics, one row per run and target;
+    December national tables of every run, with draw and seed columns)."""
+    base = base_params(targets, scale, end_year)
+    futures = {}
+    for i, point in enumerate(points):
+        for s in seeds:
+            fut = executor.submit(_predict_task, base, point, s, targets.targets, targets.needs_regions)
+            futures[fut] = (i, s)
+    stats_rows, tables = [], []
+    for done, fut in enumerate(cf.as_completed(futures), start=1):
+        i, s = futures[fut]
+        stats, december = fut.result()
+        stats_rows += [dict(draw=i, seed=s, target=k, value=v) for k, v in stats.items()]
+        december = december.assign(draw=i, seed=s)
+        tables.append(december)
+        if progress:
+            progress(done, len(futures))
+    return pd.DataFrame(stats_rows), pd.concat(tables, ignore_index=True)
+
+
+def fit_table(targets: Targets, stats: pd.DataFrame) -> pd.DataFrame:
+    """Each target against the posterior predictive median and 90% band."""
+    rows = []
+    for t in targets.targets:
+        v = stats.loc[stats["target"] == t.name, "value"].dropna().to_numpy()
+        if not len(v):
+            continue
+        lo, med, hi = np.quantile(v, [BAND[0], 0.5, BAND[1]])
+        rows.append(
+            dict(
+                target=t.name,
+                group=t.group,
+                indicator=t.indicator if t.kind != "stage_year" else f"egov_stage >= {t.stage}",
+                region=t.region or "",
+                year=t.year if t.kind == "value" else (f"{t.start[0]}-{t.end[0]}" if t.kind == "sum" else ""),
+                observed=t.observed,
+                tolerance=t.allowed,
+                median=med,
+                low=lo,
+                high=hi,
+                error=med - t.observed,
+                met=bool(abs(med - t.observed) <= t.allowed),
+                in_band=bool(lo <= t.observed <= hi),
+                fitted=t.fit,
+                source=t.source,
+                note=t.note,
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def projection_table(tables: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """Median and 90% band of indicators by year across draws and seeds (December)."""
+    rows = []
+    for ind in indicators:
+        g = tables.groupby("year")[ind]
+        q = g.quantile([BAND[0], 0.5, BAND[1]]).unstack()
+        for year, r in q.iterrows():
+            rows.append(dict(indicator=ind, year=int(year), low=r[BAND[0]], median=r[0.5], high=r[BAND[1]]))
+    return pd.DataFrame(rows)
+
+
+# --- the calibrated scenario file --------------------------------------------------------
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def calibrated_values(posterior: pd.DataFrame, priors: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """The posterior median of each parameter (the calibrated point value)."""
+    w = posterior["weight"].to_numpy()
+    return {k: float(f"{weighted_quantile(posterior[k].to_numpy(), w, 0.5):.4g}") for k in priors}
+
+
+def scenario_yaml(
+    parent: str,
+    name: str,
+    values: dict[str, float],
+    base: Params,
+    header: list[str],
+) -> str:
+    """A scenario file extending `parent` with the calibrated values (tuples are written
+    whole, with the calibrated element changed)."""
+    coefficients: dict[str, Any] = {}
+    for path, value in values.items():
+        parts = split_path(path)
+        if parts[0] != "coefficients":
+            raise CalibrationError([f"{path}: only coefficients can be written to a calibrated scenario"])
+        if len(parts) == 2:
+            coefficients[parts[1]] = value
+        else:
+            current = list(coefficients.get(parts[1], getattr(base.coefficients, parts[1])))
+            current[parts[2]] = value
+            coefficients[parts[1]] = current
+    lines = [f"# {h}" if h else "#" for h in header]
+    lines += [f"extends: {parent}", f"name: {name}", "coefficients:"]
+    for k, v in coefficients.items():
+        if isinstance(v, list):
+            lines.append(f"  {k}: [{', '.join(_fmt(x) for x in v)}]")
+        else:
+            lines.append(f"  {k}: {_fmt(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_new(path: Path, text: str, force: bool = False) -> None:
+    """Write a file, refusing to overwrite an existing one unless `force`."""
+    if path.exists() and not force:
+        raise CalibrationError([f"{path} exists; choose another path or pass --force to overwrite it"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- a calibration folder ------------------------------------------------------------------
+
+
+@dataclass
+class CalibrationRun:
+    """A calibration's folder: abc.db (pyabc History), setup.json, posterior.parquet,
+    posterior_summary.csv, fit.csv, fit.md, predictive.parquet and the calibrated
+    scenario."""
+
+    folder: Path
+
+    @property
+    def db(self) -> Path:
+        return self.folder / "abc.db"
+
+    @property
+    def setup_file(self) -> Path:
+        return self.folder / "setup.json"
+
+    @property
+    def posterior_file(self) -> Path:
+        return self.folder / "posterior.parquet"
+
+
+def setup_record(setup: CalibrationSetup) -> dict:
+    import dataclasses
+
+    record = dataclasses.asdict(setup)
+    record["priors"] = {k: list(v) for k, v in setup.priors.items()}
+    return record
+
+
+def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tuple[CalibrationRun, bool]:
+    """Prepare the folder; refuse to start over an existing calibration or to resume a
+    different one. Returns (run, resuming)."""
+    import json
+
+    run = CalibrationRun(folder)
+    record = setup_record(setup)
+    if run.db.exists():
+        if not resume:
+            raise CalibrationError(
+                [f"{folder} holds a calibration already; pass --resume to finish it or choose another --out"]
+            )
+        old = json.loads(run.setup_file.read_text()) if run.setup_file.exists() else None
+        if old is not None:
+            # more (or fewer) generations only move the stopping point: a resume may change it
+            differs = [k for k in record if k not in ("extra", "generations") and old.get(k) != record[k]]
+            if differs:
+                raise CalibrationError(
+                    [f"cannot resume: {', '.join(differs)} differ from the calibration in {folder}"]
+                )
+        if old is not None and old.get("generations") != setup.generations:
+            run.setup_file.write_text(json.dumps({**old, "generations": setup.generations}, indent=2) + "\n")
+        return run, True
+    if resume:
+        raise CalibrationError([f"nothing to resume: {run.db} does not exist"])
+    folder.mkdir(parents=True, exist_ok=True)
+    run.setup_file.write_text(json.dumps(record, indent=2) + "\n")
+    return run, False
+
+
+def fit_markdown(fit: pd.DataFrame) -> str:
+    """The fit report: each target against the posterior predictive median and 90% band."""
+    lines = [
+        "| target | indicator | region | year | observed | median | 90% band | tolerance | met | fitted |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in fit.itertuples():
+        lines.append(
+            f"| {r.target} | {r.indicator} | {r.region} | {r.year} | {_num(r.observed)} | {_num(r.median)} | "
+            f"{_num(r.low)} - {_num(r.high)} | ±{_num(r.tolerance)} | {'yes' if r.met else '**no**'} | "
+            f"{'yes' if r.fitted else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: float) -> str:
+    v = float(v)
+    if abs(v) >= 10000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    return f"{v:.3f}"
+
+
+def summary_markdown(summary: pd.DataFrame) -> str:
+    """The parameters' prior ranges and posterior spread as a Markdown table."""
+    lines = [
+        "| parameter | prior | posterior median | 90% interval | interval / prior range | identified |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in summary.itertuples():
+        lines.append(
+            f"| `{r.parameter}` | {r.prior_low:.4g} - {r.prior_high:.4g} | {r.median:.4g} | "
+            f"{r.low:.4g} - {r.high:.4g} | {r.width_share:.2f} | {'yes' if r.identified else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+CALIBRATION_MARK = "# calibration (written by egov calibrate --into; do not edit by hand):"
+
+
+def merge_into_scenario(path: Path, values: dict[str, float], base: Params, header: list[str]) -> str:
+    """The text of scenario file `path` with its `coefficients` block replaced by the
+    calibrated values and a header comment recording how (both are replaced again by the
+    next calibration; the rest of the file is kept as written)."""
+    text = path.read_text()
+    lines = text.splitlines()
+    # drop an earlier calibration's header and coefficients block
+    out: list[str] = []
+    skipping_header = skipping_block = False
+    for line in lines:
+        if line == CALIBRATION_MARK:
+            skipping_header = True
+            continue
+        if skipping_header:
+            if line.startswith("#   "):
+                continue
+            skipping_header = False
+        if line.startswith("coefficients:"):
+            skipping_block = True
+            continue
+        if skipping_block:
+            if line.startswith((" ", "#")) or not line.strip():
+                continue
+            skipping_block = False
+        out.append(line)
+    block = scenario_yaml("x", "x", values, base, []).split("coefficients:\n", 1)[1].rstrip("\n").split("\n")
+    name_at = next(i for i, line in enumerate(out) if not line.startswith("#"))
+    mark = [CALIBRATION_MARK, *[f"#   {h}" for h in header]]
+    out = out[:name_at] + mark + out[name_at:]
+    while out and not out[-1].strip():
+        out.pop()
+    out += ["coefficients:           # calibrated (see the header); the others keep their defaults", *block]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,309 @@
+"""Calibration (issue 13): targets files, `egov calibrate` recovering known parameters of
+a small synthetic world (killed and resumed on the way), posterior designs in
+experiments with the probability of beating the reference, and the calibrated
+baseline against the targets that hold at a reduced scale."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.experiments import calibration as cal
+from sim.experiments import experiment as experiments
+from sim.experiments.scenario import load as load_scenario
+from sim.model.param_paths import apply_changes
+
+EGOV = [sys.executable, "-m", "sim"]
+TRUTH = {"coefficients.access_rate": 0.5, "coefficients.online_intercept": -6.5}
+SYNTHETIC = """\
+name: synthetic_recovery
+start_year: 2005
+end_year: 2012
+world: {kind: synthetic, n_regions: 2, synthetic_population: 40000, scale: 40}
+"""
+
+
+def egov(*args, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([*EGOV, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def synthetic_targets(folder: Path) -> Path:
+    """A targets file whose observations are the synthetic world's own output at TRUTH
+    (seed 1): internet use (moved by access_rate) and e-government use (moved by the
+    intercept)."""
+    scenario = folder / "synthetic.yaml"
+    scenario.write_text(SYNTHETIC)
+    params = apply_changes(load_scenario(scenario).params, TRUTH)
+    from sim.experiments.runs import simulate
+
+    frame = simulate(params, 1)
+    dec = frame[frame["month"] == 12].set_index("year")
+    internet = [round(float(dec.loc[y, "internet_use_share"]), 4) for y in (2006, 2007, 2008)]
+    users = [round(float(dec.loc[y, "egov_users_12m_share"]), 4) for y in (2010, 2012)]
+    text = textwrap.dedent(
+        f"""\
+        scenario: {scenario}
+        parameters:
+          coefficients.access_rate: {{low: 0.1, high: 1.5}}
+          coefficients.online_intercept: {{low: -8.0, high: -4.0}}
+        targets:
+          - {{name: internet, kind: series, indicator: internet_use_share, years: [2006, 2007, 2008],
+              observed: {internet}, sigma: 0.02, source: synthetic truth}}
+          - {{name: users, kind: series, indicator: egov_users_12m_share, years: [2010, 2012],
+              observed: {users}, sigma: 0.02, source: synthetic truth}}
+        """
+    )
+    path = folder / "targets.yaml"
+    path.write_text(text)
+    return path
+
+
+def generations_done(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=1) as c:
+            return int(c.execute("select count(*) from populations where t >= 0").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_calibrate_recovers_known_parameters_after_a_kill_and_resume(tmp_path):
+    targets = synthetic_targets(tmp_path)
+    out = tmp_path / "cal"
+    args = ["calibrate", "--targets", targets, "--out", out, "--scale", "40", "--seeds", "1",
+            "--population", "12", "--generations", "3", "--draws", "4"]  # fmt: skip
+    proc = subprocess.Popen(
+        [*EGOV, *map(str, args), "--executor", "serial"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and generations_done(out / "abc.db") < 1:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = generations_done(out / "abc.db")
+    assert 1 <= killed_at < 3, "killed part-way"
+
+    again = egov(*args)
+    assert again.returncode == 2 and "--resume" in again.stderr, "never starts over silently"
+    changed = egov(*[a if a != "12" else "10" for a in args], "--resume")
+    assert changed.returncode == 2 and "population" in changed.stderr
+
+    resumed = egov(*args, "--resume", "--workers", "2")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming" in resumed.stderr
+    history = cal.open_history(out / "abc.db")
+    assert history.max_t == 2 and history.n_populations == 3
+
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert set(TRUTH) <= set(posterior.columns) and "weight" in posterior
+    assert np.isclose(posterior["weight"].sum(), 1.0)
+    summary = pd.read_csv(out / "posterior_summary.csv").set_index("parameter")
+    for name, truth in TRUTH.items():
+        row = summary.loc[name]
+        if row["identified"]:
+            assert row["low"] <= truth <= row["high"], (name, truth, row.to_dict())
+    assert summary.loc["coefficients.access_rate", "identified"], summary
+    # the outputs: a scenario extending the calibrated one's parent, and the fit report
+    scenario = (out / "calibrated.yaml").read_text()
+    assert (
+        "extends: " in scenario
+        and "command: egov calibrate" in scenario
+        and "seeds per parameter set: [1]" in scenario
+    )
+    assert load_scenario(out / "calibrated.yaml").params.coefficients.access_rate == pytest.approx(
+        summary.loc["coefficients.access_rate", "median"], rel=1e-3
+    )
+    fit = pd.read_csv(out / "fit.csv")
+    assert {"target", "observed", "median", "low", "high", "met"} <= set(fit.columns)
+    assert "| target |" in (out / "fit.md").read_text()
+    # a second calibration never overwrites the scenario file silently
+    other = egov(
+        *[a if a != out else tmp_path / "cal2" for a in args], "--scenario-out", out / "calibrated.yaml"
+    )
+    assert other.returncode == 2 and "exists" in other.stderr
+
+
+def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
+    shipped = cal.load_targets()
+    assert {t.group for t in shipped.targets} >= {
+        "internet",
+        "households_2018",
+        "households_2020",
+        "households_karaganda_2020",
+        "households_almaty_2020",
+        "services_electronic_2020",
+        "services_electronic_2021",
+        "portal_users_2012",
+        "eservices_2006_2012",
+        "lockdown_2020",
+        "stage3_year",
+    }
+    assert all(t.source for t in shipped.targets)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "scenario: kazakhstan_baseline\nparameters:\n  coefficients.service_need: {low: 0.1, high: 1.5}\n"
+        "  coefficients.no_such: {low: 0, high: 1}\ntargets: []\n"
+    )
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.load_targets(bad)
+    text = "\n".join(e.value.problems)
+    assert "schema's bounds [0, 1]" in text and "no_such" in text
+
+
+def posterior_experiment(folder: Path) -> Path:
+    rng = np.random.default_rng(0)
+    pd.DataFrame(
+        {
+            "coefficients.online_intercept": rng.uniform(-6.5, -5.5, 8),
+            "coefficients.access_rate": rng.uniform(0.5, 0.8, 8),
+            "weight": np.full(8, 1 / 8),
+        }
+    ).to_parquet(folder / "posterior.parquet")
+    path = folder / "posterior_exp.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            name: posterior_smoke
+            scenarios: [kazakhstan_baseline, data_literacy]
+            reference: kazakhstan_baseline
+            replications: 2
+            seed: 3
+            scale: 20000
+            start_year: 2014
+            end_year: 2026
+            design: {kind: posterior, file: posterior.parquet, samples: 3}
+            outcomes:
+              - {name: online_2026, indicator: citizen_online_share, year: 2026}
+              - {name: gini_2026, kind: disparity, indicator: online_gini, year: 2026, better: lower}
+            """
+        )
+    )
+    return path
+
+
+def test_posterior_design_runs_through_sweep_summarize_and_report(tmp_path):
+    path = posterior_experiment(tmp_path)
+    exp = experiments.load(path)
+    assert len(exp.points) == 3 and set(exp.parameters) == {
+        "coefficients.online_intercept",
+        "coefficients.access_rate",
+    }
+    out = tmp_path / "out"
+    swept = egov("sweep", path, "--out", out, "--workers", "2", "-q")
+    assert swept.returncode == 0, swept.stderr
+    summarized = egov("summarize", out / "posterior_smoke")
+    assert summarized.returncode == 0, summarized.stderr
+    assert "P(beats ref)" in summarized.stdout
+    table = pd.read_csv(out / "posterior_smoke" / "summary.csv")
+    p = table[(table["statistic"] == "p_beats") & (table["scenario"] == "data_literacy")]
+    assert len(p) == 2 and p["value"].between(0, 1).all() and (p["n"] == 6).all()
+    band = table[table["statistic"] == "band"]
+    assert (band["low"] <= band["value"]).all() and (band["value"] <= band["high"]).all()
+    reported = egov("report", out / "posterior_smoke")
+    assert reported.returncode == 0, reported.stderr
+    html = (out / "posterior_smoke" / "report.html").read_text()
+    assert "probability of beating the reference" in html
+
+
+def test_posterior_design_problems_are_one_line_each(tmp_path):
+    path = posterior_experiment(tmp_path)
+    text = path.read_text()
+    bad = tmp_path / "b1.yaml"
+    bad.write_text(text.replace("file: posterior.parquet", "file: missing.parquet"))
+    with pytest.raises(experiments.ExperimentError) as e:
+        experiments.load(bad)
+    assert "no posterior file" in str(e.value)
+    bad.write_text(text.replace(", samples: 3", ""))
+    with pytest.raises(experiments.ExperimentError) as e:
+        experiments.load(bad)
+    assert "needs `samples`" in str(e.value)
+
+
+def test_shipped_policy_comparison_draws_from_the_shipped_posterior():
+    exp = experiments.load("policy_comparison")
+    assert exp.design.kind == "posterior"
+    posterior = pd.read_parquet(experiments.find_posterior(exp.design.file, experiments.SHIPPED))
+    assert set(exp.parameters) == set(cal.load_targets().priors)
+    for point in exp.points:
+        for name, value in point.items():
+            assert posterior[name].min() <= value <= posterior[name].max()
+
+
+def test_shipped_baseline_records_how_it_was_calibrated():
+    text = (experiments.SHIPPED.parent / "scenarios" / "kazakhstan_baseline.yaml").read_text()
+    for needed in ("egov calibrate", "seeds", "pyabc", "date"):
+        assert needed in text
+    setup = json.loads((experiments.DATA / "calibration_setup.json").read_text())
+    assert setup["seeds"] and setup["population"] >= 2
+
+
+def test_merging_calibrated_values_into_a_scenario_replaces_the_previous_calibration(tmp_path):
+    import sim
+
+    path = tmp_path / "kb.yaml"
+    path.write_text((experiments.SHIPPED.parent / "scenarios" / "kazakhstan_baseline.yaml").read_text())
+    for values, header in (
+        ({"coefficients.online_intercept": -6.5, "coefficients.non_user_by_age.2": 0.5}, ["first"]),
+        ({"coefficients.service_need": 0.3}, ["second"]),
+    ):
+        path.write_text(cal.merge_into_scenario(path, values, sim.Params(), header))
+    text = path.read_text()
+    assert text.count(cal.CALIBRATION_MARK) == 1 and "#   second" in text and "first" not in text
+    params = load_scenario(path).params
+    assert params.coefficients.service_need == 0.3
+    assert params.policies == sim.Params().policies
+
+
+# Targets the calibrated baseline meets at a reduced scale (6,000 people per agent, seeds
+# 1 and 2, the calibration's own scale); the full check, with posterior draws, is
+# `egov validation` (docs/validation.md), which also lists the targets missed.
+HOLD_AT_REDUCED_SCALE = [
+    "stage2_year",
+    "stage3_year",
+    "stage4_year",
+    "internet_2005",
+    "internet_2011",
+    "internet_2014",
+    "households_karaganda_2020",
+    "households_almaty_2020",
+    "services_electronic_2021",
+    "eservices_2006_2012",
+]
+
+
+def test_calibrated_baseline_meets_the_targets_that_hold_at_reduced_scale():
+    import sim
+
+    targets = cal.load_targets()
+    params = apply_changes(sim.Params(), {"world.scale": 6000.0, "end_year": targets.last_year})
+    by_name = {t.name: t for t in targets.targets}
+    stats = [cal.run_statistics(params, seed, targets.targets, True)[0] for seed in (1, 2)]
+    for name in HOLD_AT_REDUCED_SCALE:
+        t = by_name[name]
+        value = float(np.mean([s[name] for s in stats]))
+        assert abs(value - t.observed) <= t.allowed, (name, value, t.observed, t.allowed)
+
+
+def test_validation_report_is_regenerated_from_the_shipped_posterior(tmp_path):
+    out = tmp_path / "validation.md"
+    posterior = experiments.DATA / "calibration_posterior.parquet"
+    result = egov("validation", posterior, "--out", out, "--scale", "20000", "--seeds", "1", "--draws", "2",
+                  "--executor", "serial")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    for section in ("Fit to every target", "posterior spread", "Projection to 2030", "qualitative findings",
+                    "Targets missed"):  # fmt: skip
+        assert section in text
+    assert "egov validation" in text and "lockdown_2020" in text
