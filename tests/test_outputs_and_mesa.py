@@ -272,10 +272,9 @@ def test_mesa_batch_run():
 
 def test_solara_plot_component_accepts_the_model():
     pytest.importorskip("solara", reason="SolaraViz needs solara (pip install 'mesa[viz]')")
-    from mesa.visualization import make_plot_component
-
     import ipywidgets
     import solara
+    from mesa.visualization import make_plot_component
 
     model = EGovModel(seed=1, **SMALL)
     model.step()
