@@ -174,11 +174,7 @@ class EGovModel(mesa.Model):
         self.citizen_store = Citizen.new_store(int(agents_per_region(regions, world.scale).sum()))
         build_citizens(self.citizen_store, regions, world.scale, self.seed, self.params.coefficients)
         self.ties = build_ties(self.citizen_store["region"], world, self.seed)
-        self.tie_indptr = self.ties.indptr.astype(np.int32, copy=False)
-        self.tie_indices = self.ties.indices.astype(np.int32, copy=False)
-        self.degree = np.diff(self.tie_indptr).astype(np.int32)
-        self.online_ties = np.zeros(len(self.citizen_store), np.int32)  # ties online, per citizen
-        self._count_online_ties(np.zeros(len(self.citizen_store), np.int8))
+        self.tie_counts = kernels.Ties(self.ties.indptr, self.ties.indices, self.citizen_store["channel"])
 
         firm_regions = business_regions(regions, len(self.citizen_store), world)
         self.business_store = Business.new_store(firm_regions.size)
@@ -233,6 +229,8 @@ class EGovModel(mesa.Model):
         if self._objects_made:
             return
         self._objects_made = True
+        bounds, indices = self.tie_counts.indptr.tolist(), self.tie_counts.indices
+        self.neighbours = [indices[lo:hi].tolist() for lo, hi in zip(bounds, bounds[1:], strict=False)]
         for i in range(len(self.citizen_store)):
             Citizen(self, self.citizen_store, i)
         for i in range(len(self.business_store)):
@@ -313,8 +311,8 @@ class EGovModel(mesa.Model):
 
     def _cohort_turnover(self) -> None:
         """Each January (not the first): the bands move up, the oldest are replaced by
-        15-year-olds (sim/model/cohorts.py); the online-tie counts follow the reset channels."""
-        online_before = (self.citizen_store["channel"] == ONLINE).astype(np.int8)
+        15-year-olds (sim/model/cohorts.py); the counts of online ties follow."""
+        online_before = self.citizen_store["channel"] == ONLINE
         cohorts.turnover(
             self.citizen_store,
             self.age_shares,
@@ -323,7 +321,7 @@ class EGovModel(mesa.Model):
             self.seed,
             self.year,
         )
-        self._count_online_ties(online_before)
+        self.tie_counts.update(online_before, self.citizen_store["channel"])
 
     def coverage_rural_effective(self) -> np.ndarray:
         """Rural coverage as citizens meet it: the region's rural coverage times its
@@ -338,27 +336,13 @@ class EGovModel(mesa.Model):
             self._agents_by_type[Business].do("step")
 
     def _step_citizens(self, inputs: CitizenInputs) -> None:
-        """Step the citizens, then bring the online-tie counts up to date from those who
-        switched channel (the kernel reports them; for the rule, compare channels)."""
         if self.engine == "vectorized":
-            kernels.citizens(self.citizen_store, inputs, self._switch)
-            kernels.add_switches(self.tie_indptr, self.tie_indices, self._switch, self.online_ties)
+            kernels.citizens(self.citizen_store, inputs, self.tie_counts)
         else:
-            online_before = (self.citizen_store["channel"] == ONLINE).astype(np.int8)
-            self.citizen_region_values = inputs.for_rule()
+            online_before = self.citizen_store["channel"] == ONLINE
+            self.citizen_region_values = inputs.for_rule(online_before)
             self._agents_by_type[Citizen].do("step")
-            self._count_online_ties(online_before)
-
-    def _count_online_ties(self, online_before: np.ndarray) -> None:
-        """Keep `online_ties == ties @ online` by adding the ties of those who switched
-        (the tie matrix is symmetric; counts are small integers)."""
-        np.subtract((self.citizen_store["channel"] == ONLINE), online_before, out=self._switch_buffer())
-        kernels.add_switches(self.tie_indptr, self.tie_indices, self._switch, self.online_ties)
-
-    def _switch_buffer(self) -> np.ndarray:
-        if not hasattr(self, "_switch"):
-            self._switch = np.zeros(len(self.citizen_store), np.int8)
-        return self._switch
+            self.tie_counts.update(online_before, self.citizen_store["channel"])
 
     def _take_demand_signals(self, reg: dict[str, np.ndarray]) -> None:
         """What supply responds to next step: each region's paper demand, and each
@@ -423,8 +407,6 @@ class EGovModel(mesa.Model):
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
             outage=outage,
-            online_ties=self.online_ties,
-            degree=self.degree,
             trust_shock=self._breach_trust_shock(),
             keys=citizen_kind.Keys(*self._keys(citizen_kind.DECISIONS)),
             steps_per_year=self.params.steps_per_year,

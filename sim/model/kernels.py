@@ -9,8 +9,9 @@ tables per seed (tests/test_engines.py, tests/test_kernels.py).
 
 Each citizen's update depends only on the state at step start, so the loop over citizens
 can run on several threads (`set_threads`): the results are the same whatever the thread
-count. The online-tie counts are then updated from the citizens who switched channel,
-serially (integer additions).
+count. Each citizen's count of ties online (`Ties.online`) is kept up to date by adding
+the ties of those who switched: inside the loop when serial, after it when parallel
+(integer additions, so the same counts either way).
 
 Compiled code is cached on disk (numba `cache=True`) under a folder named after a hash of
 the source files the kernels compile, so editing a formula never reuses a stale kernel.
@@ -95,7 +96,7 @@ K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS = range(6
 
 def _citizen_loop(
     region, urban, age, lit, internet, trust, channel, failed, participated, non_user, last_online,
-    online_ties, degree, switch,
+    online_ties, degree, indptr, indices, delta, switch, fold,
     quality, cov_u, cov_r, centre_u, centre_r, afford, loss, paper_open, dose, engagement,
     responsiveness, outage,
     c, age_factor, online_age, keys, spy, step, trust_shock,
@@ -111,19 +112,23 @@ def _citizen_loop(
         r = region[i]
         lt, net, tr, ch, urb, a = lit[i], internet[i], trust[i], channel[i], urban[i], age[i]
         q = quality[r]
+        # the draws every citizen needs, made up front (independent, so they overlap)
+        u_access = draw(keys[K_ACCESS_LOSS] if net else keys[K_ACCESS], i)
+        u_need = draw(keys[K_NEED], i)
+        u_part = draw(keys[K_PARTICIPATION], i)
 
         new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[a], spy)
         if net:
-            got_access = not draw(keys[K_ACCESS_LOSS], i) < loss[r]
+            got_access = not u_access < loss[r]
         else:
             coverage = cov_u[r] if urb else cov_r[r]
-            got_access = draw(keys[K_ACCESS], i) < c_access_probability(c, coverage, lt, spy, afford[r])
+            got_access = u_access < c_access_probability(c, coverage, lt, spy, afford[r])
 
         new_ch, fl, new_tr = np.int64(ch), False, tr
-        if draw(keys[K_NEED], i) < p_need:
+        if u_need < p_need:
             can_online = net and not non_user[i]
             centre = centre_u[r] if urb else centre_r[r]
-            peers = online_ties[i] / max(degree[i], 1)
+            peers = online_ties[i] / max(degree[i], 1)  # share of ties online at step start
             habit = 1.0 if ch == ONLINE else 0.0
             p_online = 0.0
             if can_online:
@@ -140,10 +145,8 @@ def _citizen_loop(
                     last_online[i] = step
 
         took_part = False
-        if net:
-            u = draw(keys[K_PARTICIPATION], i)
-            if u < part_bound[r]:
-                took_part = u < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
+        if net and u_part < part_bound[r]:
+            took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
         if took_part:
             new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
 
@@ -153,21 +156,38 @@ def _citizen_loop(
         failed[i] = fl
         trust[i] = c_clip01(new_tr - trust_shock)
         participated[i] = took_part
-        switch[i] = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
+        went = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
+        if fold:  # serial: the tie update folded into the loop
+            if went != 0:
+                for p in range(indptr[i], indptr[i + 1]):
+                    delta[indices[p]] += went
+        else:  # parallel: recorded, then added serially (add_switches)
+            switch[i] = went
 
 
 _citizens_serial = jit(_citizen_loop)
-_citizens_parallel = None  # compiled on first use with more than one thread
 
 
 @jit
-def add_switches(indptr, indices, switch, online_ties):
-    """online_ties += ties @ switch, for the few citizens who switched (symmetric ties)."""
+def add_switches(indptr, indices, switch, delta):
+    """delta += ties @ switch, for the few citizens who switched (symmetric ties)."""
     for i in range(switch.size):
         s = switch[i]
         if s != 0:
             for p in range(indptr[i], indptr[i + 1]):
-                online_ties[indices[p]] += s
+                delta[indices[p]] += s
+
+
+@jit
+def apply_delta(online_ties, delta):
+    """online_ties += delta; delta = 0."""
+    for j in range(delta.size):
+        if delta[j] != 0:
+            online_ties[j] += delta[j]
+            delta[j] = 0
+
+
+_citizens_parallel = None  # compiled on first use with more than one thread
 
 
 @jit
@@ -189,6 +209,67 @@ def _business_loop(
             now = False
         readiness[i] = b_new_readiness(c, rd, ad, open_data[r], spy)
         adopted[i] = now
+
+
+CITIZEN_SUMS = (
+    "online",
+    "assisted",
+    "paper",
+    "internet",
+    "digital_literacy",
+    "trust",
+    "participated",
+    "failed",
+    "online_12m",
+    "online_now",
+    "ever_online",
+    "non_user",
+)
+
+
+@jit
+def _citizen_block_sums(counts, channel, internet, lit, trust, participated, failed, last_online, non_user,
+                        step, recent_from):  # fmt: skip
+    """Per block of citizens (stored block by block), the sums of CITIZEN_SUMS, in one pass."""
+    out = np.zeros((counts.size, len(CITIZEN_SUMS)))
+    start = 0
+    for b in range(counts.size):
+        n_online = n_assisted = n_paper = n_net = n_part = n_failed = 0
+        n_recent = n_now = n_ever = n_non = 0
+        s_lit = s_trust = 0.0
+        for i in range(start, start + counts[b]):
+            ch = channel[i]
+            n_online += ch == ONLINE
+            n_assisted += ch == ASSISTED
+            n_paper += ch == PAPER
+            n_net += internet[i]
+            s_lit += lit[i]
+            s_trust += trust[i]
+            n_part += participated[i]
+            n_failed += failed[i]
+            last = last_online[i]
+            n_recent += last >= recent_from
+            n_now += last == step
+            n_ever += last >= 0
+            n_non += non_user[i]
+        start += counts[b]
+        row = out[b]
+        row[0], row[1], row[2], row[3], row[4], row[5] = n_online, n_assisted, n_paper, n_net, s_lit, s_trust
+        row[6], row[7], row[8], row[9], row[10], row[11] = n_part, n_failed, n_recent, n_now, n_ever, n_non
+    return out
+
+
+def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -> dict[str, np.ndarray]:
+    """Sums by block (e.g. region) of the citizen columns the indicators read: counts of
+    each channel, of internet users, participants, failures, of those online in the last
+    year (last online step >= recent_from), this step, ever, and of non-users; sums of
+    literacy and trust."""
+    s = store.columns
+    out = _citizen_block_sums(
+        counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
+        s["participated"], s["failed"], s["last_online_step"], s["non_user"], int(step), int(recent_from),
+    )  # fmt: skip
+    return {name: out[:, j] for j, name in enumerate(CITIZEN_SUMS)}
 
 
 # --- threads and the calls the model makes -------------------------------------------------
@@ -221,14 +302,15 @@ def _keys(keys) -> np.ndarray:
     return np.array([int(k) for k in keys], dtype=np.uint64)
 
 
-def citizens(store, x, switch: np.ndarray) -> None:
-    """Step every citizen in place (columns of `store`); `switch` gets +1 for those who
-    went online, -1 for those who left it, 0 otherwise."""
+def citizens(store, x, ties) -> None:
+    """Step every citizen in place (columns of `store`), then bring the counts of online
+    ties (`ties.online`) up to date from the citizens who switched."""
     s = store.columns
+    fold = _threads == 1
     _citizen_kernel()(
         s["region"], s["urban"], s["age_band"], s["digital_literacy"], s["internet"], s["trust"],
         s["channel"], s["failed"], s["participated"], s["non_user"], s["last_online_step"],
-        x.online_ties, x.degree, switch,
+        ties.online, ties.degree, ties.indptr, ties.indices, ties.delta, ties.switch, fold,
         x.quality, x.coverage_urban, x.coverage_rural, x.centre_reach, x.centre_reach_rural,
         x.affordability, x.loss_hazard, x.paper_open, x.literacy_dose, x.engagement,
         x.responsiveness, x.outage,
@@ -236,6 +318,30 @@ def citizens(store, x, switch: np.ndarray) -> None:
         np.asarray(x.online_age, dtype=np.float64), _keys(x.keys), int(x.steps_per_year),
         int(x.step), float(x.trust_shock),
     )  # fmt: skip
+    if not fold:
+        add_switches(ties.indptr, ties.indices, ties.switch, ties.delta)
+    apply_delta(ties.online, ties.delta)
+
+
+class Ties:
+    """The citizens' ties (CSR arrays) and each citizen's count of ties online, kept equal
+    to ties @ (channel == ONLINE) by adding the ties of those who switch."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, channel: np.ndarray):
+        n = indptr.size - 1
+        self.indptr = indptr.astype(np.int32, copy=False)
+        self.indices = indices.astype(np.int32, copy=False)
+        self.degree = np.diff(self.indptr).astype(np.int32)
+        self.online = np.zeros(n, np.int32)
+        self.delta = np.zeros(n, np.int32)
+        self.switch = np.zeros(n, np.int8)
+        self.update(np.zeros(n, np.bool_), channel)
+
+    def update(self, online_before: np.ndarray, channel: np.ndarray) -> None:
+        """After channels changed outside the kernel (cohort turnover, building)."""
+        self.switch[:] = (channel == ONLINE).view(np.int8) - online_before.view(np.int8)
+        add_switches(self.indptr, self.indices, self.switch, self.delta)
+        apply_delta(self.online, self.delta)
 
 
 def businesses(store, x) -> None:
@@ -258,12 +364,11 @@ def warm_up() -> float:
     one = np.ones(1)
     k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
     x = citizen.CitizenInputs(
-        *([one] * 12), np.zeros(2, np.int32), np.ones(2, np.int32), 0.0,
+        *([one] * 12), 0.0,
         citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
     )  # fmt: skip
-    switch = np.zeros(2, np.int8)
-    citizens(cs, x, switch)
-    add_switches(np.array([0, 1, 2], np.int32), np.array([1, 0], np.int32), switch, x.online_ties)
+    citizens(cs, x, Ties(np.array([0, 1, 2]), np.array([1, 0]), cs["channel"]))
+    citizen_block_sums(cs, np.array([2]), 1, 0)
     bs = Store(business.Business.states, 2)
     bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
     businesses(bs, business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4))

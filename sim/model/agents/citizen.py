@@ -80,7 +80,8 @@ class Keys(NamedTuple):
 @dataclass
 class CitizenInputs:
     """What a citizen sees of the world in one step: its region's conditions (arrays
-    indexed by region), its count of online ties, and the step's stream keys."""
+    indexed by region) and the step's stream keys. Its ties are the model's
+    (`model.neighbours` for the rule, `kernels.Ties` for the kernel)."""
 
     quality: np.ndarray  # effective quality of citizen services, by region [0-1]
     coverage_urban: np.ndarray
@@ -94,8 +95,6 @@ class CitizenInputs:
     engagement: np.ndarray  # engagement-channel strength, by region
     responsiveness: np.ndarray
     outage: np.ndarray  # share of the region's citizen services in outage
-    online_ties: np.ndarray  # int32 per citizen: ties whose channel was online at step start
-    degree: np.ndarray  # int32 per citizen: number of ties
     trust_shock: float  # trust every citizen loses this step to a visible breach
     keys: Keys
     steps_per_year: int
@@ -104,12 +103,11 @@ class CitizenInputs:
     literacy_age_factor: tuple[float, ...]  # by age band
     online_age: tuple[float, ...]  # by age band
 
-    def for_rule(self) -> RegionValues:
-        """The region values as Python lists, read by the per-agent rule."""
+    def for_rule(self, online_before: np.ndarray) -> RegionValues:
+        """The region values, and who was online at step start, as Python lists."""
         return RegionValues(
-            *(getattr(self, name).tolist() for name in RegionValues._fields[:-2]),
-            self.online_ties.tolist(),
-            self.degree.tolist(),
+            *(getattr(self, name).tolist() for name in RegionValues._fields[:-1]),
+            online_before.tolist(),
         )
 
 
@@ -126,8 +124,7 @@ class RegionValues(NamedTuple):
     engagement: list
     responsiveness: list
     outage: list
-    online_ties: list  # by citizen
-    degree: list  # by citizen
+    online_before: list  # by citizen
 
 
 # --- region-level inputs (numpy, once per step) -----------------------------------------
@@ -155,7 +152,6 @@ def logistic(x):
 @formula
 def clip01(x):
     return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
-
 
 
 @formula
@@ -262,10 +258,11 @@ class Citizen(ColumnAgent):
         if uniform(key.need, i) < per_step(c.service_need, spy):
             can_online = internet and not self.non_user
             centre = v.centre_reach[r] if urban else v.centre_reach_rural[r]
-            peers = v.online_ties[i] / max(v.degree[i], 1)
             habit = 1.0 if channel == ONLINE else 0.0
             p_online = 0.0
             if can_online:
+                ties = self.model.neighbours[i]
+                peers = sum(v.online_before[j] for j in ties) / max(len(ties), 1)
                 p_online = logistic(online_logit(c, quality, lit, peers, trust, x.online_age[age], habit))
             u = uniform(key.channel, i)
             new_channel = choose_channel(p_online, can_online, centre, v.paper_open[r], u, channel)
@@ -291,4 +288,3 @@ class Citizen(ColumnAgent):
         self.failed = failed
         self.trust = clip01(new_trust - x.trust_shock)
         self.participated = participated
-
