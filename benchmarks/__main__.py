@@ -30,7 +30,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3, help="repetitions of every measurement (default 3)")
     p.add_argument("--quick", action="store_true", help="tiny sizes: finishes in seconds (smoke test)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
-    p.add_argument("--only", choices=BENCHMARKS, help="run only this benchmark")
+    p.add_argument("--only", choices=BENCHMARKS, action="append", help="run only this benchmark (repeatable)")
     p.add_argument(
         "--threads",
         type=int,
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)
-    names = [args.only] if args.only else list(BENCHMARKS)
+    names = args.only if args.only else list(BENCHMARKS)
     if args.threads is not None:
         os.environ["EGOV_THREADS"] = str(args.threads)
     report = {

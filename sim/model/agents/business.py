@@ -90,7 +90,6 @@ def logistic(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-
 @formula
 def new_readiness(c, readiness, adopted, open_data, spy):
     growth = c.readiness_growth * (1.0 + adopted) * (1.0 + c.open_data_reuse * open_data)
