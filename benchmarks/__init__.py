@@ -6,6 +6,6 @@ Every measurement that allocates a model runs in a fresh Python process
 only orchestrates, summarises (median, min, max over repeats) and reports.
 """
 
-BENCHMARKS = ("engine_ratio", "scale", "cost_growth", "phases")
+BENCHMARKS = ("engine_ratio", "reference_check", "scale", "cost_growth", "phases", "kazakhstan")
 
 __all__ = ["BENCHMARKS"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -29,7 +30,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3, help="repetitions of every measurement (default 3)")
     p.add_argument("--quick", action="store_true", help="tiny sizes: finishes in seconds (smoke test)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
-    p.add_argument("--only", choices=BENCHMARKS, help="run only this benchmark")
+    p.add_argument("--only", choices=BENCHMARKS, action="append", help="run only this benchmark (repeatable)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads of the compiled citizen loop in every worker (EGOV_THREADS; default 1)",
+    )
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be at least 1")
@@ -107,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)
-    names = [args.only] if args.only else list(BENCHMARKS)
+    names = args.only if args.only else list(BENCHMARKS)
+    if args.threads is not None:
+        os.environ["EGOV_THREADS"] = str(args.threads)
     report = {
         "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -116,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "git": git_state(),
         "load_average_start": load_average(),
+        "threads": int(os.environ.get("EGOV_THREADS", "1") or 1),
         "benchmarks": {},
     }
     m = report["machine"]
@@ -138,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "engine_ratio":
             console.print(
                 f"ratio of medians (agent/vectorized): [bold]{result['ratio_of_medians']:.1f}x[/]; "
+                f"(Mesa reference/vectorized): [bold]{result['reference_ratio_of_medians']:.1f}x[/]; "
                 f"max |difference| of national tables: {result['max_abs_table_difference']:.3g}"
             )
         if name == "cost_growth":

@@ -1,9 +1,12 @@
 """Per-phase timing of a model step by monkeypatching, in the benchmark process only.
 
 `instrument()` wraps the methods and functions a step calls (see `EGovModel.step`) with
-timers that record *exclusive* time: a wrapped call nested in another (random draws
-inside `_citizen_inputs`, the network product inside the citizen kernel) is charged to
-its own phase and subtracted from its parent's. Whatever the wrappers do not cover (the
+timers that record *exclusive* time: a wrapped call nested in another (the agencies'
+random draws, the tie update after a parallel citizen loop, the compiled pass of citizen
+indicators inside `_record`) is charged to its own phase and subtracted from its
+parent's. Since issue 15 the citizen kernel draws its random numbers inside its loop
+(counter-based) and, when serial, updates the online-tie counts inside it too, so those
+are part of "citizen kernel". Whatever the wrappers do not cover (the
 Mesa step wrapper and event schedule, small copies in `step`) is the step total minus
 the phases, reported as "other". Nothing under sim/ is edited; the patches are undone
 when the context exits.
@@ -18,14 +21,14 @@ from time import perf_counter
 
 # Report rows: (label, raw timers it sums).
 GROUPS = (
-    ("citizen kernel (step_all)", ("citizen_kernel",)),
-    ("citizen network influence (online ties)", ("citizen_network",)),
-    ("citizen random draws (rng.uniforms)", ("citizen_draws",)),
-    ("citizen inputs, other", ("citizen_inputs",)),
-    ("business kernel + inputs + draws", ("business_kernel", "business_inputs", "business_draws")),
+    ("citizen kernel (compiled loop: rule, draws, tie update)", ("citizen_kernel",)),
+    ("citizen online-tie counts, applied after the loop", ("citizen_network",)),
+    ("citizen inputs", ("citizen_inputs",)),
+    ("business kernel + inputs", ("business_kernel", "business_inputs")),
     ("agencies + regions (incl. draws)", ("agencies_regions", "agency_draws")),
     ("levers + budget books", ("levers",)),
-    ("data collection (_record)", ("record_region", "record_national", "record_other")),
+    ("data collection: citizen sums (compiled pass)", ("record_citizen_sums",)),
+    ("data collection: the rest of _record", ("record_region", "record_national", "record_other")),
 )
 
 BUILD_GROUPS = (
@@ -76,29 +79,12 @@ class PhaseTimer:
         return timed
 
 
-class TimedTies:
-    """Stands in for the citizens' tie matrix so a `ties @ online_before` product made
-    inside the citizen kernel (network influence, before a9aa574) is timed as its own
-    phase; every other attribute (indptr, indices) passes through."""
-
-    def __init__(self, ties, timer: PhaseTimer) -> None:
-        self._ties = ties
-        self._matmul = timer.wrap("citizen_network", ties.__matmul__)
-
-    def __matmul__(self, other):
-        return self._matmul(other)
-
-    def __getattr__(self, name):
-        return getattr(self._ties, name)
-
-
 @contextlib.contextmanager
 def instrument(timer: PhaseTimer):
     """Patch the step's phases (and the build's stages) with `timer`'s wrappers."""
     import sim.model.egov_model as model_module
-    from sim.model import indicators, levers, rng
+    from sim.model import indicators, kernels, levers, rng
     from sim.model.agents.agency import Agency
-    from sim.model.agents.citizen import Citizen
     from sim.model.agents.region import Region
 
     EGovModel = model_module.EGovModel
@@ -110,19 +96,11 @@ def instrument(timer: PhaseTimer):
         setattr(owner, attr, timer.wrap(name, original))
 
     def draws_phase(*_args, **_kwargs) -> str:
-        parent = timer.current
-        if parent == "citizen_inputs":
-            return "citizen_draws"
-        if parent == "business_inputs":
-            return "business_draws"
-        return "agency_draws"  # the agencies' incident draws, made directly in step()
+        return "agency_draws"  # agencies' and cohorts' PCG64 draws; citizens draw in the kernel
 
     def region_phase(*_args, **_kwargs) -> str:
         # also called by levers that target lagging regions: charge it to them
         return "levers" if timer.current == "levers" else "record_region"
-
-    def kernel_phase(_self, kind, *_args, **_kwargs) -> str:
-        return "citizen_kernel" if kind is Citizen else "business_kernel"
 
     patch(EGovModel, "_open_books", "levers")
     patch(EGovModel, "_book_spending_by_region", "levers")
@@ -132,23 +110,16 @@ def instrument(timer: PhaseTimer):
     patch(Agency, "step", "agencies_regions")
     patch(Region, "step", "agencies_regions")
     patch(EGovModel, "_business_inputs", "business_inputs")
-    patch(EGovModel, "_step_kind", kernel_phase)
+    patch(kernels, "citizens", "citizen_kernel")
+    patch(kernels, "businesses", "business_kernel")
+    patch(kernels, "add_switches", "citizen_network")
+    patch(kernels, "apply_delta", "citizen_network")
+    patch(kernels, "citizen_block_sums", "record_citizen_sums")
     patch(EGovModel, "_record", "record_other")
     patch(indicators, "region_indicators", region_phase)
     patch(indicators, "national_indicators", "record_national")
     patch(rng, "uniforms", draws_phase)
-    if "_count_online_ties" in EGovModel.__dict__:  # incremental online-tie counts (a9aa574)
-        patch(EGovModel, "_count_online_ties", "citizen_network")
-
-    citizen_inputs = EGovModel.__dict__["_citizen_inputs"]
-
-    def citizen_inputs_with_timed_ties(self):
-        inputs = citizen_inputs(self)
-        inputs.ties = TimedTies(inputs.ties, timer)
-        return inputs
-
-    saved.append((EGovModel, "_citizen_inputs", citizen_inputs))
-    EGovModel._citizen_inputs = timer.wrap("citizen_inputs", citizen_inputs_with_timed_ties)
+    patch(EGovModel, "_citizen_inputs", "citizen_inputs")
 
     for name in BUILD_GROUPS:
         if hasattr(model_module, name):  # a stage sim.model.egov_model no longer calls stays at 0

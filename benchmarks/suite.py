@@ -25,6 +25,11 @@ class Config:
     phase_citizens: int
     phase_years: tuple[int | None, int | None]
     profile_steps: int
+    reference_citizens: int = 3_000
+    reference_years: tuple[int, int] = (2005, 2020)
+    reference_seeds: tuple[int, ...] = tuple(range(8))
+    kazakhstan_scale: float = 1.0  # people per agent: one agent per person
+    kazakhstan_years: tuple[int | None, int | None] = (None, None)
 
 
 FULL = Config(
@@ -49,6 +54,11 @@ QUICK = Config(
     phase_citizens=5_000,
     phase_years=(2005, 2005),
     profile_steps=2,
+    reference_citizens=500,
+    reference_years=(2005, 2006),
+    reference_seeds=(0, 1, 2),
+    kazakhstan_scale=4000.0,
+    kazakhstan_years=(2005, 2005),
 )
 
 
@@ -70,16 +80,34 @@ def engine_ratio(cfg: Config, repeats: int, progress: Progress) -> dict:
         "engine_ratio", n_citizens=cfg.engine_citizens, start_year=start, end_year=end, repeats=repeats
     )
     t = r["times"]
-    n = r["n_citizens"]
+    n, steps = r["n_citizens"], r["n_steps"]
+    fast = t["vectorized"]["run_s"]
+    ref = t["reference"]
+    ref_no_copy = [run - wb for run, wb in zip(ref["run_s"], ref["writeback_s"], strict=True)]
     rows = [
-        row("run, vectorized", "s", t["vectorized"]["run_s"], n_citizens=n),
+        row("run, vectorized", "s", fast, n_citizens=n),
         row("run, agent", "s", t["agent"]["run_s"], n_citizens=n),
+        row("run, Mesa reference (idiomatic, shuffle_do)", "s", ref["run_s"], n_citizens=n),
+        row("run, Mesa reference, without the copy into columns", "s", ref_no_copy, n_citizens=n),
+        row(
+            "Mesa reference rule (shuffle_do of citizens and firms), per citizen-step",
+            "us",
+            [1e6 * x / (n * steps) for x in ref["rule_s"]],
+            n_citizens=n,
+        ),
         row("build, vectorized", "s", t["vectorized"]["build_s"], n_citizens=n),
         row("build, agent", "s", t["agent"]["build_s"], n_citizens=n),
+        row("build, Mesa reference", "s", ref["build_s"], n_citizens=n),
         row(
             "agent/vectorized run time, paired repeats",
             "x",
-            [a / v for a, v in zip(t["agent"]["run_s"], t["vectorized"]["run_s"], strict=True)],
+            [a / v for a, v in zip(t["agent"]["run_s"], fast, strict=True)],
+            n_citizens=n,
+        ),
+        row(
+            "Mesa reference (without copy)/vectorized run time, paired repeats",
+            "x",
+            [a / v for a, v in zip(ref_no_copy, fast, strict=True)],
             n_citizens=n,
         ),
     ]
@@ -97,7 +125,9 @@ def engine_ratio(cfg: Config, repeats: int, progress: Progress) -> dict:
         },
         "rows": rows,
         "ratio_of_medians": ratio_of_medians(rows[1], rows[0]),
+        "reference_ratio_of_medians": ratio_of_medians(rows[3], rows[0]),
         "max_abs_table_difference": r["max_abs_table_difference"],
+        "kernels": r["kernels"],
         "peak_rss_mib": r["peak_rss_mib"],
     }
 
@@ -221,8 +251,74 @@ def phases(cfg: Config, repeats: int, progress: Progress) -> dict:
     }
 
 
+# --- reference_check and kazakhstan ----------------------------------------------------
+
+
+def reference_check(cfg: Config, repeats: int, progress: Progress) -> dict:
+    start, end = cfg.reference_years
+    progress(
+        f"reference_check: {cfg.reference_citizens:,} citizens, {start}-{end}, "
+        f"{len(cfg.reference_seeds)} seeds (model and Mesa reference)"
+    )
+    r = in_fresh_process(
+        "reference_check",
+        n_citizens=cfg.reference_citizens,
+        start_year=start,
+        end_year=end,
+        seeds=list(cfg.reference_seeds),
+    )
+    rows = [
+        row(
+            f"{name}: max |difference of seed means| (max standard error {c['max_standard_error']:.2g})",
+            "",
+            [c["max_abs_difference"]],
+            n_citizens=r["n_citizens"],
+        )
+        for name, c in r["curves"].items()
+    ]
+    return {
+        "description": "The idiomatic Mesa reference against the model: at every year end, the "
+        "difference of the seed means of each national curve within "
+        f"{r['tolerance_se']} standard errors (+ {r['floor']}).",
+        "settings": {
+            "n_citizens": cfg.reference_citizens,
+            "years": [start, end],
+            "seeds": r["seeds"],
+        },
+        "rows": rows,
+        "curves": r["curves"],
+        "passed": r["passed"],
+    }
+
+
+def kazakhstan(cfg: Config, repeats: int, progress: Progress) -> dict:
+    start, end = cfg.kazakhstan_years
+    progress(f"kazakhstan: one agent per {cfg.kazakhstan_scale:g} persons, 1 run (fresh process)")
+    r = in_fresh_process("kazakhstan", scale=cfg.kazakhstan_scale, start_year=start, end_year=end)
+    n, steps = r["n_citizens"], r["n_steps"]
+    rows = [
+        row("build", "s", [r["build_s"]], n_citizens=n),
+        row("run", "s", [r["run_s"]], n_citizens=n),
+        row("total (build + run)", "s", [r["build_s"] + r["run_s"]], n_citizens=n),
+        row("citizen-steps per second", "1/s", [n * steps / r["run_s"]], n_citizens=n),
+        row("run time per citizen-step", "ns", [1e9 * r["run_s"] / (n * steps)], n_citizens=n),
+        row("peak RSS", "MiB", [r["peak_rss_mib"]], n_citizens=n),
+        row("RSS after build", "MiB", [r["rss_after_build_mib"] or 0.0], n_citizens=n),
+    ]
+    return {
+        "description": f"Kazakhstan at one agent per {cfg.kazakhstan_scale:g} persons, "
+        + ("default years" if start is None else f"{start}-{end}")
+        + ", one run in a fresh process (allow_large).",
+        "settings": {"scale": cfg.kazakhstan_scale, "n_citizens": n, "n_steps": steps},
+        "rows": rows,
+        "kernels": r["kernels"],
+    }
+
+
 BENCHMARKS = {
     "engine_ratio": engine_ratio,
+    "reference_check": reference_check,
+    "kazakhstan": kazakhstan,
     "scale": scale,
     "cost_growth": cost_growth,
     "phases": phases,
@@ -255,12 +351,35 @@ def goals(results: dict, cfg: Config, quick: bool) -> list[dict]:
 
     e = results.get("engine_ratio")
     ratio = e["ratio_of_medians"] if e else None
+    ref = e["reference_ratio_of_medians"] if e else None
+    add(
+        "fast engine vs idiomatic Mesa reference (ratio of medians)",
+        ">= 100",
+        ref,
+        "x",
+        ref is not None and ref >= 100,
+    )
     add(
         "engine ratio agent/vectorized (ratio of medians)",
         ">= 50",
         ratio,
         "x",
         ratio is not None and ratio >= 50,
+    )
+    add(
+        "engines give identical national tables (max |difference|)",
+        "== 0",
+        e["max_abs_table_difference"] if e else None,
+        "",
+        e is not None and e["max_abs_table_difference"] == 0,
+    )
+    rc = results.get("reference_check")
+    add(
+        "Mesa reference within seed noise of the model (curves failing)",
+        "== 0",
+        None if rc is None else float(sum(not c["within"] for c in rc["curves"].values())),
+        "",
+        rc is not None and rc["passed"],
     )
 
     s = results.get("scale")
@@ -288,13 +407,43 @@ def goals(results: dict, cfg: Config, quick: bool) -> list[dict]:
         "MiB",
         rss is not None and rss <= 4096,
     )
+    run = _find(size_rows, "run")["median"] if s else None
     add(
         f"throughput at {label} citizens, median",
-        ">= 20,000,000 citizen-steps/s",
+        ">= 60,000,000 citizen-steps/s (issue 15; issues 10/11: 20,000,000)",
         rate,
         "1/s",
-        rate is not None and rate >= 20e6,
+        rate is not None and rate >= 60e6,
     )
+    add(
+        f"baseline at {label} citizens: model time (run), median",
+        "<= 10 s",
+        run,
+        "s",
+        run is not None and run <= 10,
+    )
+    add(
+        f"baseline at {label} citizens: peak RSS, worst repeat (issue 15)",
+        "<= 1024 MiB",
+        rss,
+        "MiB",
+        rss is not None and rss <= 1024,
+    )
+    k = results.get("kazakhstan")
+    if k:
+        kz_total = _find(k["rows"], "total (build + run)")["median"]
+        kz_rss = _find(k["rows"], "peak RSS")["max"]
+        kz_ns = _find(k["rows"], "run time per citizen-step")["median"]
+    else:
+        kz_total = kz_rss = kz_ns = None
+    add("Kazakhstan, one agent per person: wall (build + run)", "<= 600 s", kz_total, "s",
+        kz_total is not None and kz_total <= 600)  # fmt: skip
+    add("Kazakhstan, one agent per person: peak RSS", "<= 8192 MiB", kz_rss, "MiB",
+        kz_rss is not None and kz_rss <= 8192)  # fmt: skip
+    ns_1m = 1e9 / rate if rate else None
+    growth_kz = kz_ns / ns_1m if kz_ns and ns_1m else None
+    add("Kazakhstan per-citizen run cost vs the 1M baseline", "<= 1.5", growth_kz, "x",
+        growth_kz is not None and growth_kz <= 1.5)  # fmt: skip
 
     c = results.get("cost_growth")
     growth = c["per_citizen_ratio_of_medians"] if c else None

@@ -32,8 +32,14 @@ def population() -> float:
     return float(regions_frame(sim.WorldSpec()).population.sum())
 
 
-def make_params(n_citizens: int, start_year: int | None = None, end_year: int | None = None):
-    """Default Params (Kazakhstan baseline, its policies and events) at ~n_citizens."""
+def make_params(
+    n_citizens: int | None,
+    start_year: int | None = None,
+    end_year: int | None = None,
+    scale: float | None = None,
+):
+    """Default Params (Kazakhstan baseline, its policies and events) at ~n_citizens (or at
+    a given scale, people per agent)."""
     import sim
 
     years = {}
@@ -41,18 +47,30 @@ def make_params(n_citizens: int, start_year: int | None = None, end_year: int | 
         years["start_year"] = start_year
     if end_year is not None:
         years["end_year"] = end_year
-    return sim.Params(world=sim.WorldSpec(scale=population() / n_citizens), **years)
+    scale = scale if scale is not None else population() / n_citizens
+    return sim.Params(world=sim.WorldSpec(scale=scale), **years)
 
 
-def build(params, seed: int, engine: str = "vectorized"):
+def build(params, seed: int, engine: str = "vectorized", kind=None):
     # imported before the clock starts: `sim` exports lazily, and the first access to
     # sim.EGovModel would otherwise charge the import of Mesa and pandas to the build
     from sim.model.egov_model import EGovModel
 
+    kind = kind or EGovModel
     gc.collect()
     start = perf_counter()
-    model = EGovModel(params=params, seed=seed, engine=engine)
+    if kind is EGovModel:
+        model = EGovModel(params=params, seed=seed, engine=engine, allow_large=True)
+    else:
+        model = kind(params, seed=seed)
     return model, perf_counter() - start
+
+
+def kernel_info() -> dict:
+    """Threads of the compiled kernels and the compile (or cache load) time of a first call."""
+    from sim.model import kernels
+
+    return {"threads": kernels.threads(), "warm_up_s": kernels.warm_up(), "cache_dir": str(kernels.CACHE_DIR)}
 
 
 def timed_run(model) -> float:
@@ -73,37 +91,81 @@ def sizes(model) -> dict:
 
 @task
 def engine_ratio(n_citizens: int, start_year: int, end_year: int, repeats: int, seed: int = 0) -> dict:
-    """Agent and vectorized engine on the same scenario and seed, alternating, in this
-    one process. Only run() is timed as the run; building is timed separately."""
+    """The fast (vectorized) engine, the model's per-agent engine and the idiomatic Mesa
+    reference (benchmarks/mesa_reference.py) on the same scenario and seed, alternating,
+    in this one process. Only run() is timed as the run; building is timed separately.
+    The reference's rule time (shuffle_do of citizens and firms) and the copy of its
+    agents' state into the columns (for the indicators) are also kept apart."""
     import numpy as np
 
+    from benchmarks.mesa_reference import MesaReference
+
+    compile_info = kernel_info()
     params = make_params(n_citizens, start_year, end_year)
     warm = make_params(200, start_year, start_year)
     for engine in ("vectorized", "agent"):  # first-call imports and caches
         build(warm, seed, engine)[0].step()
-    times: dict[str, dict[str, list[float]]] = {
-        e: {"build_s": [], "run_s": []} for e in ("vectorized", "agent")
-    }
+    build(warm, seed, kind=MesaReference)[0].step()
+    engines = ("vectorized", "agent", "reference")
+    times: dict[str, dict[str, list[float]]] = {e: {"build_s": [], "run_s": []} for e in engines}
+    times["reference"].update(rule_s=[], writeback_s=[])
     frames = {}
     for _ in range(repeats):
-        for engine in ("vectorized", "agent"):
-            model, build_s = build(params, seed, engine)
+        for engine in engines:
+            if engine == "reference":
+                model, build_s = build(params, seed, kind=MesaReference)
+            else:
+                model, build_s = build(params, seed, engine)
             run_s = timed_run(model)
             times[engine]["build_s"].append(build_s)
             times[engine]["run_s"].append(run_s)
+            if engine == "reference":
+                times[engine]["rule_s"].append(model.rule_s)
+                times[engine]["writeback_s"].append(model.writeback_s)
             frames[engine] = model.national_frame()
             info = sizes(model)
             info["n_steps"] = model.steps
             del model
+            gc.collect()
     a, v = frames["agent"], frames["vectorized"]
     numeric = v.select_dtypes("number").columns
     diff = float(np.nanmax(np.abs(a[numeric].to_numpy(float) - v[numeric].to_numpy(float))))
-    return {**info, "times": times, "max_abs_table_difference": diff}
+    return {**info, "times": times, "max_abs_table_difference": diff, "kernels": compile_info}
+
+
+@task
+def reference_check(n_citizens: int, start_year: int, end_year: int, seeds: list[int]) -> dict:
+    """The idiomatic Mesa reference against the model: national curves within seed noise."""
+    from benchmarks.mesa_reference import check_statistically_equal
+
+    params = make_params(n_citizens, start_year, end_year)
+    return check_statistically_equal(params, seeds)
+
+
+@task
+def kazakhstan(
+    scale: float, start_year: int | None = None, end_year: int | None = None, seed: int = 0
+) -> dict:
+    """One agent per `scale` persons (1: one per person, about 20 million citizens),
+    built and run once; peak memory of the whole process."""
+    compile_info = kernel_info()
+    model, build_s = build(make_params(None, start_year, end_year, scale=scale), seed)
+    rss_after_build = current_rss_mib()
+    run_s = timed_run(model)
+    return {
+        **sizes(model),
+        "n_steps": model.steps,
+        "build_s": build_s,
+        "run_s": run_s,
+        "rss_after_build_mib": rss_after_build,
+        "kernels": compile_info,
+    }
 
 
 @task
 def scale(n_citizens: int, start_year: int | None = None, end_year: int | None = None, seed: int = 0) -> dict:
     """Build and run the baseline once; peak memory of the whole process."""
+    compile_info = kernel_info()
     model, build_s = build(make_params(n_citizens, start_year, end_year), seed)
     rss_after_build = current_rss_mib()
     run_s = timed_run(model)
@@ -113,6 +175,7 @@ def scale(n_citizens: int, start_year: int | None = None, end_year: int | None =
         "build_s": build_s,
         "run_s": run_s,
         "rss_after_build_mib": rss_after_build,
+        "kernels": compile_info,
     }
 
 
@@ -143,7 +206,9 @@ def phases(
     with instrument(timer):
         model, build_s = build(params, seed)
         build_parts = {name: timer.totals.get("build:" + name, 0.0) for name in BUILD_GROUPS}
-        build_parts["Mesa agents + rest of __init__"] = build_s - sum(build_parts.values())
+        build_parts["rest of __init__ (Mesa objects of regions and agencies only)"] = build_s - sum(
+            build_parts.values()
+        )
         timer.reset()
         gc.collect()
         step_total = 0.0

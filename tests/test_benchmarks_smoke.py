@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("engine_ratio", "scale", "cost_growth", "phases")
+BENCHMARKS = ("engine_ratio", "reference_check", "scale", "cost_growth", "phases", "kazakhstan")
 
 
 def test_quick_benchmarks_write_report(tmp_path):
@@ -38,6 +38,8 @@ def test_quick_benchmarks_write_report(tmp_path):
             assert row["min"] <= row["median"] <= row["max"], (name, row)
 
     assert report["benchmarks"]["engine_ratio"]["ratio_of_medians"] > 0
+    assert report["benchmarks"]["engine_ratio"]["reference_ratio_of_medians"] > 0
+    assert report["benchmarks"]["engine_ratio"]["max_abs_table_difference"] == 0
     assert "per_citizen_ratio_of_medians" in report["benchmarks"]["cost_growth"]
     assert report["benchmarks"]["phases"]["share_percent"]
     assert {g["status"] for g in report["goals"]} == {"n/a (--quick)"}

@@ -9,15 +9,22 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.model import cohorts, indicators
+from sim.model import cohorts, indicators, kernels
 from sim.model import rng as streams
 from sim.model.agents import agency as agency_kind
 from sim.model.agents import business as business_kind
 from sim.model.agents import citizen as citizen_kind
 from sim.model.agents import region as region_kind
 from sim.model.agents.agency import Agency, as_seen_by_regions
-from sim.model.agents.business import Business, BusinessInputs
-from sim.model.agents.citizen import ONLINE, Citizen, CitizenInputs, affordability, loss_hazard
+from sim.model.agents.business import Business, BusinessCoefficients, BusinessInputs
+from sim.model.agents.citizen import (
+    ONLINE,
+    Citizen,
+    CitizenCoefficients,
+    CitizenInputs,
+    affordability,
+    loss_hazard,
+)
 from sim.model.agents.region import Region
 from sim.model.framework import MODELS, profile
 from sim.model.levers import EVENTS, LEVERS
@@ -54,9 +61,15 @@ ENGINES = ("vectorized", "agent")
 class EGovModel(mesa.Model):
     """Regions, agencies, businesses and citizens moving through e-government stages.
 
-    engine="vectorized" steps citizens and businesses with numpy kernels over whole
-    kinds; engine="agent" calls each agent's own `step()`. Both give the same tables for
-    the same seed. Regions and agencies are few and always step per agent.
+    engine="vectorized" steps citizens and businesses with compiled kernels over whole
+    kinds (sim/model/kernels.py); engine="agent" calls each agent's own `step()`. Both
+    give the same tables for the same seed. Regions and agencies are few and always step
+    per agent.
+
+    Citizens and businesses live in columns. Their Mesa agent objects (views of their
+    rows) are made only when asked for: by engine="agent", or on first access to
+    `agents`, `agents_by_type` or `agent_types`, so a large vectorized run holds columns
+    only.
     """
 
     def __init__(
@@ -107,6 +120,8 @@ class EGovModel(mesa.Model):
         self.seed, self.engine = seed, engine
         world = self.params.world
         self.coefficients = effective_coefficients(self.params)
+        self.citizen_coefficients = CitizenCoefficients.of(self.coefficients)
+        self.business_coefficients = BusinessCoefficients.of(self.coefficients)
 
         regions = regions_frame(world)
         self.region_names = regions["region"].tolist()
@@ -159,9 +174,7 @@ class EGovModel(mesa.Model):
         self.citizen_store = Citizen.new_store(int(agents_per_region(regions, world.scale).sum()))
         build_citizens(self.citizen_store, regions, world.scale, self.seed, self.params.coefficients)
         self.ties = build_ties(self.citizen_store["region"], world, self.seed)
-        self.online_ties = self.ties @ (self.citizen_store["channel"] == ONLINE).astype(np.float32)
-        for i in range(len(self.citizen_store)):
-            Citizen(self, self.citizen_store, i)
+        self.tie_counts = kernels.Ties(self.ties.indptr, self.ties.indices, self.citizen_store["channel"])
 
         firm_regions = business_regions(regions, len(self.citizen_store), world)
         self.business_store = Business.new_store(firm_regions.size)
@@ -173,8 +186,9 @@ class EGovModel(mesa.Model):
             self.seed,
             self.params.coefficients.vat_payer_share,
         )
-        for i in range(len(self.business_store)):
-            Business(self, self.business_store, i)
+        self._objects_made = False
+        if engine == "agent":
+            self._make_objects()
 
         c, b = self.citizen_store, self.business_store
         self.citizen_blocks = indicators.Blocks(c["region"], self.n_regions)
@@ -208,6 +222,37 @@ class EGovModel(mesa.Model):
             if collect
             else None
         )
+
+    # --- agent objects, made on demand ----------------------------------------------
+    def _make_objects(self) -> None:
+        """Create the Mesa agents of every citizen and firm (views of their rows)."""
+        if self._objects_made:
+            return
+        self._objects_made = True
+        bounds, indices = self.tie_counts.indptr.tolist(), self.tie_counts.indices
+        self.neighbours = [indices[lo:hi].tolist() for lo, hi in zip(bounds, bounds[1:], strict=False)]
+        for i in range(len(self.citizen_store)):
+            Citizen(self, self.citizen_store, i)
+        for i in range(len(self.business_store)):
+            Business(self, self.business_store, i)
+
+    @property
+    def agents(self):
+        if not getattr(self, "_objects_made", True):
+            self._make_objects()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        if not getattr(self, "_objects_made", True):
+            self._make_objects()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        if not getattr(self, "_objects_made", True):
+            self._make_objects()
+        return super().agent_types
 
     # --- calendar -------------------------------------------------------------------
     @property
@@ -247,13 +292,11 @@ class EGovModel(mesa.Model):
         self.joined_before = self.agency_store["joined"].copy()
         self.ready_firms = self._ready_firms()
         self.agency_draws = self._draws(agency_kind.DECISIONS, len(self.agency_store))
-        self.agents_by_type[Agency].do("step")
+        self._agents_by_type[Agency].do("step")
         self.services.launch(self.agency_store["stage"], self.agency_store["joined"])
-        self.agents_by_type[Region].do("step")
-        self._step_kind(Business, business_kind.step_all, self._business_inputs())
-        inputs = self._citizen_inputs()
-        self._step_kind(Citizen, citizen_kind.step_all, inputs)
-        self._count_online_ties(inputs.online_before)
+        self._agents_by_type[Region].do("step")
+        self._step_businesses(self._business_inputs())
+        self._step_citizens(self._citizen_inputs())
         self._record()
         if self.datacollector is not None:
             self.datacollector.collect(self)
@@ -268,8 +311,8 @@ class EGovModel(mesa.Model):
 
     def _cohort_turnover(self) -> None:
         """Each January (not the first): the bands move up, the oldest are replaced by
-        15-year-olds (sim/model/cohorts.py); the online-tie counts follow the reset channels."""
-        online_before = (self.citizen_store["channel"] == ONLINE).astype(np.float32)
+        15-year-olds (sim/model/cohorts.py); the counts of online ties follow."""
+        online_before = self.citizen_store["channel"] == ONLINE
         cohorts.turnover(
             self.citizen_store,
             self.age_shares,
@@ -278,27 +321,28 @@ class EGovModel(mesa.Model):
             self.seed,
             self.year,
         )
-        self._count_online_ties(online_before)
+        self.tie_counts.update(online_before, self.citizen_store["channel"])
 
     def coverage_rural_effective(self) -> np.ndarray:
         """Rural coverage as citizens meet it: the region's rural coverage times its
         settlement factor (villages without mobile internet), at most 1."""
         return np.minimum(self.region_store["coverage_rural"] * self.rural_signal, 1.0)
 
-    def _step_kind(self, kind, kernel, inputs) -> None:
-        store = self.citizen_store if kind is Citizen else self.business_store
+    def _step_businesses(self, inputs: BusinessInputs) -> None:
         if self.engine == "vectorized":
-            kernel(store, self.coefficients, inputs)
+            kernels.businesses(self.business_store, inputs)
         else:
-            self.agents_by_type[kind].do("step")
+            self.business_region_values = inputs.for_rule()
+            self._agents_by_type[Business].do("step")
 
-    def _count_online_ties(self, online_before: np.ndarray) -> None:
-        """Keep `online_ties == ties @ online` by adding the ties of those who switched
-        (the tie matrix is symmetric; counts are small integers, exact in float32)."""
-        switch = (self.citizen_store["channel"] == ONLINE).astype(np.float32) - online_before
-        changed = np.flatnonzero(switch)
-        if changed.size:
-            self.online_ties += self.ties[changed].T @ switch[changed]
+    def _step_citizens(self, inputs: CitizenInputs) -> None:
+        if self.engine == "vectorized":
+            kernels.citizens(self.citizen_store, inputs, self.tie_counts)
+        else:
+            online_before = self.citizen_store["channel"] == ONLINE
+            self.citizen_region_values = inputs.for_rule(online_before)
+            self._agents_by_type[Citizen].do("step")
+            self.tie_counts.update(online_before, self.citizen_store["channel"])
 
     def _take_demand_signals(self, reg: dict[str, np.ndarray]) -> None:
         """What supply responds to next step: each region's paper demand, and each
@@ -332,6 +376,10 @@ class EGovModel(mesa.Model):
     def _draws(self, decisions, n: int) -> dict[str, np.ndarray]:
         return {d: streams.uniforms(self.seed, d, self.steps, n) for d in decisions}
 
+    def _keys(self, decisions) -> list[int]:
+        """The step's counter-based stream keys, one per decision (rng.key)."""
+        return [streams.key(self.seed, d, self.steps) for d in decisions]
+
     def _regional_quality(self, audience: str) -> tuple[np.ndarray, np.ndarray]:
         a = self.agency_store
         quality = self.services.effective_quality(
@@ -359,14 +407,13 @@ class EGovModel(mesa.Model):
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
             outage=outage,
-            online_before=(self.citizen_store["channel"] == ONLINE).astype(np.float32),
-            ties=self.ties,
-            online_ties=self.online_ties,
-            region_sizes=self.citizen_blocks.counts,
             trust_shock=self._breach_trust_shock(),
-            draws=self._draws(citizen_kind.DECISIONS, len(self.citizen_store)),
+            keys=citizen_kind.Keys(*self._keys(citizen_kind.DECISIONS)),
             steps_per_year=self.params.steps_per_year,
             step=self.steps,
+            coefficients=self.citizen_coefficients,
+            literacy_age_factor=tuple(float(v) for v in k.literacy_age_factor),
+            online_age=tuple(float(v) for v in k.online_age),
         )
         return self.citizen_inputs
 
@@ -390,8 +437,10 @@ class EGovModel(mesa.Model):
             mandate=self.region_store["mandate_businesses"].copy(),
             outage=outage,
             open_data=governance["open_data"],
-            draws=self._draws(business_kind.DECISIONS, len(self.business_store)),
+            keys=business_kind.Keys(*self._keys(business_kind.DECISIONS)),
             steps_per_year=self.params.steps_per_year,
+            coefficients=self.business_coefficients,
+            size_shift=tuple(float(v) for v in self.coefficients.business_size),
         )
         return self.business_inputs
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.model import framework
 from sim.model.agents.agency import as_seen_by_regions, responsiveness
-from sim.model.agents.citizen import ASSISTED, ONLINE, PAPER
+from sim.model.agents.citizen import ONLINE
 from sim.model.framework import MODELS
 from sim.model.params import Params
 from sim.model.services import ServiceCatalogue
@@ -141,20 +141,31 @@ def households_with_a_user(individual_share, household_adults: float):
     return 1.0 - (1.0 - individual_share) ** household_adults
 
 
-def survey_indicators(m: ModelState) -> dict[str, np.ndarray]:
+def citizen_means(m: ModelState) -> dict[str, np.ndarray]:
+    """Per-region means of the citizen columns the indicators read, in one compiled pass
+    over the citizens (sim/model/kernels.py `citizen_block_sums`). "online_12m": the last
+    online step within the last `steps_per_year` steps (`users_in_last_year`)."""
+    from sim.model.kernels import citizen_block_sums
+
+    counts = m.citizen_blocks.counts
+    recent_from = max(m.steps - m.params.steps_per_year + 1, 0)
+    sums = citizen_block_sums(m.citizen_store, counts, m.steps, recent_from)
+    return {name: total / np.maximum(counts, 1) for name, total in sums.items()}
+
+
+def survey_indicators(m: ModelState, means: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Indicators as the surveys and portal statistics define them, by region: persons and
     households who used e-government online in the last 12 months, online transactions
     per month, people who ever transacted online, persistent non-users."""
-    c, by_region = m.citizen_store, m.citizen_blocks
+    means = means if means is not None else citizen_means(m)
     spy = m.params.steps_per_year
-    last = c["last_online_step"]
-    out = {"egov_users_12m_share": by_region.means(users_in_last_year(last, m.steps, spy))}
+    out = {"egov_users_12m_share": means["online_12m"]}
     out["egov_households_12m_share"] = households_with_a_user(
         out["egov_users_12m_share"], m.params.coefficients.household_adults
     )
-    out["online_transactions_per_month"] = by_region.means(last == m.steps) * m.people_by_region * (12 / spy)
-    out["people_ever_online"] = by_region.means(last >= 0) * m.people_by_region
-    out["non_user_share"] = by_region.means(c["non_user"])
+    out["online_transactions_per_month"] = means["online_now"] * m.people_by_region * (12 / spy)
+    out["people_ever_online"] = means["ever_online"] * m.people_by_region
+    out["non_user_share"] = means["non_user"]
     return out
 
 
@@ -185,32 +196,32 @@ def classify(out: dict, levels, th, as_value) -> None:
 def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     """Every per-region indicator at the current step, as arrays over regions."""
     R = m.n_regions
-    c, b, a, rs = m.citizen_store, m.business_store, m.agency_store, m.region_store
+    b, a, rs = m.business_store, m.agency_store, m.region_store
     k, th = m.coefficients, m.params.thresholds
-    by_region, channel = m.citizen_blocks, c["channel"]
+    means = citizen_means(m)
     services = m.services
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
     backoffice = np.clip(services.maturity - 2.0, 0.0, 1.0)
     out = {
-        "citizen_online_share": by_region.means(channel == ONLINE),
-        "assisted_share": by_region.means(channel == ASSISTED),
-        "paper_share": by_region.means(channel == PAPER),
+        "citizen_online_share": means["online"],
+        "assisted_share": means["assisted"],
+        "paper_share": means["paper"],
     }
     out["eservice_share"] = out["citizen_online_share"] + out["assisted_share"] * services.by_region(
         backoffice, "citizens"
     )
-    out["internet_use_share"] = by_region.means(c["internet"])
-    out["mean_literacy"] = by_region.means(c["digital_literacy"])
-    out["trust"] = by_region.means(c["trust"])
-    out["c2g_participation"] = by_region.means(c["participated"])
-    out["failure_share"] = by_region.means(c["failed"])
+    out["internet_use_share"] = means["internet"]
+    out["mean_literacy"] = means["digital_literacy"]
+    out["trust"] = means["trust"]
+    out["c2g_participation"] = means["participated"]
+    out["failure_share"] = means["failed"]
     out["business_adoption"] = m.business_blocks.means(b["adopted"])
     # providers serving the region: its akimat's and the central agencies'
     out["b2g_providers"] = (m._serving_mask @ a["b2g_contracts"]).astype(np.float64)
     out["broadband_coverage"] = (
         rs["urban_share"] * rs["coverage_urban"] + (1 - rs["urban_share"]) * m.coverage_rural_effective()
     )
-    out.update(survey_indicators(m))
+    out.update(survey_indicators(m, means))
     out["centre_reach"] = rs["centres"].copy()
     out["paper_counters"] = rs["counters"].copy()
 

@@ -7,7 +7,7 @@ says what the request would cost and how to ask for it deliberately.
 | scenario / experiment / manifest file size | 1 MiB | none |
 | YAML nesting depth | 40 levels | none |
 | YAML nodes after alias expansion | 200,000 | none |
-| citizen agents per run | 2,000,000 (about 1.4 GiB) | `--allow-large` or EGOV_ALLOW_LARGE=1 |
+| citizen agents per run | 2,000,000 (about 0.3 GiB) | `--allow-large` or EGOV_ALLOW_LARGE=1 |
 | design points | 100,000 | `--allow-large` or EGOV_ALLOW_LARGE=1 |
 | runs per sweep | 20,000 | `--allow-large` or EGOV_ALLOW_LARGE=1 |
 | seeds | integers 0 .. 2**32-1 | none |
@@ -26,10 +26,11 @@ MAX_AGENTS = 2_000_000
 MAX_DESIGN_POINTS = 100_000
 MAX_RUNS = 20_000
 SEED_MAX = 2**32 - 1
-# resident memory per citizen agent (with its share of businesses, ties and tables),
-# from the 1M-citizen benchmark in docs/performance.md (690 MiB)
-BYTES_PER_AGENT = 720
-SECONDS_PER_AGENT_STEP = 5e-8  # 20 M citizen-steps/s on one core
+# peak resident memory per citizen agent (its columns, ties, its share of businesses and
+# of the build's temporaries; no Mesa objects), from the one-agent-per-person run in
+# docs/performance.md (issue 15: 3.0 GiB peak for 19.8 M citizens)
+BYTES_PER_AGENT = 170
+SECONDS_PER_AGENT_STEP = 4e-8  # about 25 M citizen-steps/s on one core at 20 M citizens
 
 OVERRIDE_HINT = "pass --allow-large (or set EGOV_ALLOW_LARGE=1) to run it anyway"
 
@@ -71,7 +72,7 @@ def check_agents(params, allow: bool = False) -> None:
 
 def run_seconds(params) -> float:
     """A rough cost of one run on one core [s]."""
-    return params.n_steps * (1.5e-3 + 1.3e-7 * citizen_agents(params))
+    return params.n_steps * (2.5e-3 + SECONDS_PER_AGENT_STEP * citizen_agents(params))
 
 
 def check_count(

@@ -205,30 +205,30 @@ def build_ties(region: np.ndarray, spec: WorldSpec, seed: int) -> sparse.csr_mat
     """Small-world social ties: a ring lattice within each region (each citizen tied to
     its `ties_per_citizen` nearest), a share rewired to random members of the region
     (Watts-Strogatz), and a few extra ties across regions. Symmetric, 0/1, no self-ties."""
+    from sim.model.graph import symmetric_ties
+
     g = rng.stream(seed, "build:ties")
     n = region.size
     starts = np.searchsorted(region, np.arange(region.max() + 1))
     sizes = np.bincount(region)
     first, size = starts[region], sizes[region]
     offset = np.arange(n) - first
-    rows, cols = [], []
-    for hop in range(1, spec.ties_per_citizen // 2 + 1):
+    hops = spec.ties_per_citizen // 2
+    n_cross = int(spec.cross_region_tie_share * n * spec.ties_per_citizen / 2)
+    # int32 pairs, filled in place (the same draws as before, in the same order)
+    i = np.empty(hops * n + n_cross, np.int32)
+    j = np.empty(hops * n + n_cross, np.int32)
+    for hop in range(1, hops + 1):
         target = first + (offset + hop) % size
         rewire = g.random(n) < spec.rewire_probability
         target = np.where(rewire, first + (g.random(n) * size).astype(np.int64), target)
-        rows.append(np.arange(n))
-        cols.append(target)
-    n_cross = int(spec.cross_region_tie_share * n * spec.ties_per_citizen / 2)
-    rows.append(g.integers(0, n, n_cross))
-    cols.append(g.integers(0, n, n_cross))
-    i, j = np.concatenate(rows), np.concatenate(cols)
-    keep = i != j
-    i, j = i[keep], j[keep]
-    ties = sparse.coo_matrix((np.ones(i.size), (i, j)), shape=(n, n)).tocsr()
-    # float32 0/1 weights: counts of online ties are exact and the product is cheaper
-    ties = ((ties + ties.T) > 0).astype(np.float32).tocsr()
-    ties.sort_indices()
-    return ties
+        i[(hop - 1) * n : hop * n] = np.arange(n)
+        j[(hop - 1) * n : hop * n] = target
+    del target, rewire, first, size, offset
+    i[hops * n :] = g.integers(0, n, n_cross)
+    j[hops * n :] = g.integers(0, n, n_cross)
+    # float32 0/1 weights, symmetric, no self-ties; counts of online ties are exact
+    return symmetric_ties(i, j, n)
 
 
 def business_regions(regions: pd.DataFrame, n_citizens: int, spec: WorldSpec) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Businesses: columns, per-agent rule and vectorized kernel, side by side.
+"""Businesses: columns, per-agent rule and the formulas the compiled kernel shares.
 
 Each month a firm
 1. grows its digital readiness (faster once it uses e-services),
@@ -11,56 +11,110 @@ Each month a firm
 Open data published by the agencies serving its region speeds its readiness (firms reuse
 it). B2G provision is not a firm's own step: agencies contract a few providers from the
 pool of ready firms (sim/model/agents/agency.py), so B2G is counted in providers, not in firms.
+
+The formulas are plain Python on floats; `Business.step` calls them and
+sim/model/kernels.py compiles the same functions into one loop over all firms.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.model.columns import ColumnAgent, State
-from sim.model.formulas import failure_probability, logistic, per_step
+from sim.model.formulas import formula, per_step
 from sim.model.params import Coefficients
+from sim.model.rng import uniform
 
 SIZES = ("micro", "small", "medium", "large")
 DECISIONS = ("adoption", "drop")
 
 
+class BusinessCoefficients(NamedTuple):
+    """The scalar coefficients a firm's rule reads (plain floats, also a numba tuple)."""
+
+    readiness_growth: float
+    open_data_reuse: float
+    business_intercept: float
+    business_quality: float
+    business_readiness: float
+    business_peers: float
+    failure_rate: float
+    outage_failure: float
+    service_need: float
+
+    @classmethod
+    def of(cls, k: Coefficients) -> BusinessCoefficients:
+        return cls(*(float(getattr(k, name)) for name in cls._fields))
+
+
+class Keys(NamedTuple):
+    """The step's counter-based stream keys (sim/model/rng.py)."""
+
+    adoption: int
+    drop: int
+
+
 @dataclass
 class BusinessInputs:
-    """What a firm sees in one step (arrays by region) and the step's draws."""
+    """What a firm sees in one step (arrays by region) and the step's stream keys."""
 
     quality: np.ndarray  # effective quality of business services, by region
     peers: np.ndarray  # share of the region's firms online at step start
     mandate: np.ndarray  # share of paper transactions made electronic, by region
     outage: np.ndarray
     open_data: np.ndarray  # open data published by the agencies serving the region [0-1]
-    draws: dict[str, np.ndarray]
+    keys: Keys
     steps_per_year: int
+    coefficients: BusinessCoefficients
+    size_shift: tuple[float, ...]  # by size class
+
+    def for_rule(self) -> RegionValues:
+        """The region values as Python lists, read by the per-agent rule."""
+        return RegionValues(*(getattr(self, name).tolist() for name in RegionValues._fields))
 
 
-def new_readiness(k: Coefficients, readiness, adopted, open_data, spy):
-    growth = k.readiness_growth * (1.0 + adopted) * (1.0 + k.open_data_reuse * open_data)
+class RegionValues(NamedTuple):
+    quality: list
+    peers: list
+    mandate: list
+    outage: list
+    open_data: list
+
+
+@formula
+def logistic(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@formula
+def new_readiness(c, readiness, adopted, open_data, spy):
+    growth = c.readiness_growth * (1.0 + adopted) * (1.0 + c.open_data_reuse * open_data)
     return readiness + (1.0 - readiness) * (growth / spy)
 
 
-def adoption_probability(k: Coefficients, quality, readiness, peers, size_shift, mandate, spy):
+@formula
+def adoption_probability(c, quality, readiness, peers, size_shift, mandate, spy):
     """Per step: the monthly UTAUT-shaped chance, and a mandate of intensity m converting
     a share m of the remaining offline firms each month."""
     p = logistic(
-        k.business_intercept
-        + k.business_quality * quality
-        + k.business_readiness * readiness
-        + k.business_peers * peers
+        c.business_intercept
+        + c.business_quality * quality
+        + c.business_readiness * readiness
+        + c.business_peers * peers
         + size_shift
     )
     return per_step(mandate + (1.0 - mandate) * p, spy)
 
 
-def drop_probability(k: Coefficients, quality, outage, mandate, spy):
+@formula
+def drop_probability(c, quality, outage, mandate, spy):
     """A failed transaction in a month with a need; a binding mandate (m) cuts it by m."""
-    return failure_probability(k, quality, outage) * per_step(k.service_need, spy) * (1.0 - mandate)
+    failure = c.failure_rate * (1.0 - quality) + outage * c.outage_failure
+    return failure * per_step(c.service_need, spy) * (1.0 - mandate)
 
 
 class Business(ColumnAgent):
@@ -76,47 +130,21 @@ class Business(ColumnAgent):
     )
 
     def step(self) -> None:
-        """The per-agent rule: the readable specification `step_all` vectorizes."""
-        m = self.model
-        k, x, i, r = m.coefficients, m.business_inputs, self.row, self.region
+        """The per-agent rule: the readable specification the kernel compiles."""
+        x = self.model.business_inputs
+        v, c, spy = self.model.business_region_values, x.coefficients, x.steps_per_year
+        i, r = self.row, self.region
         readiness, adopted = self.readiness, self.adopted
-        mandate = x.mandate[r] if self.vat_payer else 0.0
+        mandate = v.mandate[r] if self.vat_payer else 0.0
 
         now_adopted = adopted
         if not adopted:
             p = adoption_probability(
-                k,
-                x.quality[r],
-                readiness,
-                x.peers[r],
-                k.business_size[self.size],
-                mandate,
-                x.steps_per_year,
+                c, v.quality[r], readiness, v.peers[r], x.size_shift[self.size], mandate, spy
             )
-            now_adopted = bool(x.draws["adoption"][i] < p)
-        elif x.draws["drop"][i] < drop_probability(k, x.quality[r], x.outage[r], mandate, x.steps_per_year):
+            now_adopted = uniform(x.keys.adoption, i) < p
+        elif uniform(x.keys.drop, i) < drop_probability(c, v.quality[r], v.outage[r], mandate, spy):
             now_adopted = False
 
-        self.readiness = new_readiness(k, readiness, adopted, x.open_data[r], x.steps_per_year)
+        self.readiness = new_readiness(c, readiness, adopted, v.open_data[r], spy)
         self.adopted = now_adopted
-
-
-def step_all(store, k: Coefficients, x: BusinessInputs) -> None:
-    """The vectorized kernel: `Business.step` for every firm at once."""
-    region = store["region"]
-    readiness, adopted = store["readiness"], store["adopted"]
-    quality, mandate = x.quality[region], np.where(store["vat_payer"], x.mandate[region], 0.0)
-
-    p_adopt = adoption_probability(
-        k,
-        quality,
-        readiness,
-        x.peers[region],
-        np.asarray(k.business_size)[store["size"]],
-        mandate,
-        x.steps_per_year,
-    )
-    p_drop = drop_probability(k, quality, x.outage[region], mandate, x.steps_per_year)
-    now_adopted = np.where(adopted, ~(x.draws["drop"] < p_drop), x.draws["adoption"] < p_adopt)
-    store["readiness"] = new_readiness(k, readiness, adopted, x.open_data[region], x.steps_per_year)
-    store["adopted"] = now_adopted

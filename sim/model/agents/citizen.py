@@ -1,4 +1,4 @@
-"""Citizens: their columns, their per-agent rule, and the vectorized kernel of that rule.
+"""Citizens: their columns, their per-agent rule, and the compiled kernel of that rule.
 
 Each month a citizen
 1. learns (digital literacy grows with use and with literacy courses in the region),
@@ -12,21 +12,26 @@ Each month a citizen
    channel exists; how responsive government is moves their trust.
 
 Updates are synchronous: every citizen decides from the state at the start of the step
-and the step's draws (one per citizen and decision). The formulas below are shared by
-the rule (`Citizen.step`, scalars) and the kernel (`step_all`, arrays), so both engines
-compute the same numbers in the same order.
+and the step's draws (one per citizen and decision, from the counter-based generator in
+sim/model/rng.py, so a draw is computed only where the rule needs it). The formulas below
+are plain Python on floats: `Citizen.step` (the per-agent rule, the readable
+specification) calls them, and sim/model/kernels.py compiles the same functions with
+numba into one loop over all citizens, so both engines compute the same numbers in the
+same order.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
 
 from sim.model.columns import ColumnAgent, State
-from sim.model.formulas import clip01, failure_probability, logistic, per_step
+from sim.model.formulas import formula, per_step
 from sim.model.params import Coefficients
+from sim.model.rng import uniform
 
 PAPER, ASSISTED, ONLINE = 0, 1, 2
 CHANNELS = ("paper", "assisted", "online")
@@ -34,10 +39,49 @@ AGE_BANDS = ("15-29", "30-44", "45-59", "60+")
 DECISIONS = ("access", "need", "channel", "failure", "participation", "access_loss")
 
 
+class CitizenCoefficients(NamedTuple):
+    """The scalar coefficients the citizen's rule reads (plain floats, also a numba tuple)."""
+
+    literacy_learning: float
+    access_rate: float
+    service_need: float
+    online_intercept: float
+    online_quality: float
+    online_literacy: float
+    online_peers: float
+    online_trust: float
+    online_habit: float
+    trust_adjustment: float
+    trust_failure_loss: float
+    responsiveness_trust: float
+    participation_intercept: float
+    participation_trust: float
+    participation_literacy: float
+    participation_engagement: float
+    failure_rate: float
+    outage_failure: float
+
+    @classmethod
+    def of(cls, k: Coefficients) -> CitizenCoefficients:
+        return cls(*(float(getattr(k, name)) for name in cls._fields))
+
+
+class Keys(NamedTuple):
+    """The step's counter-based stream keys, one per decision (sim/model/rng.py)."""
+
+    access: int
+    need: int
+    channel: int
+    failure: int
+    participation: int
+    access_loss: int
+
+
 @dataclass
 class CitizenInputs:
     """What a citizen sees of the world in one step: its region's conditions (arrays
-    indexed by region), its ties, and the step's draws (arrays indexed by citizen)."""
+    indexed by region) and the step's stream keys. Its ties are the model's
+    (`model.neighbours` for the rule, `kernels.Ties` for the kernel)."""
 
     quality: np.ndarray  # effective quality of citizen services, by region [0-1]
     coverage_urban: np.ndarray
@@ -51,26 +95,39 @@ class CitizenInputs:
     engagement: np.ndarray  # engagement-channel strength, by region
     responsiveness: np.ndarray
     outage: np.ndarray  # share of the region's citizen services in outage
-    online_before: np.ndarray  # float32 0/1 per citizen: channel was online at step start
-    ties: sparse.csr_matrix
-    online_ties: np.ndarray  # float32 per citizen: ties whose channel was online (ties @ online_before)
-    region_sizes: np.ndarray  # citizens per region (they are stored region by region)
     trust_shock: float  # trust every citizen loses this step to a visible breach
-    draws: dict[str, np.ndarray]
+    keys: Keys
     steps_per_year: int
     step: int  # the model step being run (recorded as a citizen's last online step)
+    coefficients: CitizenCoefficients
+    literacy_age_factor: tuple[float, ...]  # by age band
+    online_age: tuple[float, ...]  # by age band
+
+    def for_rule(self, online_before: np.ndarray) -> RegionValues:
+        """The region values, and who was online at step start, as Python lists."""
+        return RegionValues(
+            *(getattr(self, name).tolist() for name in RegionValues._fields[:-1]),
+            online_before.tolist(),
+        )
 
 
-# --- the citizen's formulas -----------------------------------------------------------
+class RegionValues(NamedTuple):
+    quality: list
+    coverage_urban: list
+    coverage_rural: list
+    centre_reach: list
+    centre_reach_rural: list
+    affordability: list
+    loss_hazard: list
+    paper_open: list
+    literacy_dose: list
+    engagement: list
+    responsiveness: list
+    outage: list
+    online_before: list  # by citizen
 
 
-def new_literacy(k: Coefficients, lit, internet, dose, age_factor, spy):
-    gain = (k.literacy_learning * internet / spy + dose) * age_factor
-    return lit + (1.0 - lit) * np.minimum(gain, 1.0)
-
-
-def access_probability(k: Coefficients, coverage, lit, spy, affordability=1.0):
-    return k.access_rate / spy * coverage * (0.3 + 0.7 * lit) * affordability
+# --- region-level inputs (numpy, once per step) -----------------------------------------
 
 
 def affordability(k: Coefficients, income_ratio):
@@ -84,39 +141,79 @@ def loss_hazard(k: Coefficients, income_ratio, spy):
     return per_step(np.minimum(k.access_loss_rate * r ** (-k.access_loss_income_elasticity), 1.0) / 12.0, spy)
 
 
-def online_logit(k: Coefficients, quality, lit, peers, trust, age_shift, habit):
+# --- the citizen's formulas: plain Python on floats, compiled as they are by kernels.py ---
+
+
+@formula
+def logistic(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@formula
+def clip01(x):
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
+@formula
+def new_literacy(c, lit, internet, dose, age_factor, spy):
+    gain = (c.literacy_learning * internet / spy + dose) * age_factor
+    return lit + (1.0 - lit) * min(gain, 1.0)
+
+
+@formula
+def access_probability(c, coverage, lit, spy, affordability):
+    return c.access_rate / spy * coverage * (0.3 + 0.7 * lit) * affordability
+
+
+@formula
+def online_logit(c, quality, lit, peers, trust, age_shift, habit):
     return (
-        k.online_intercept
-        + k.online_quality * quality
-        + k.online_literacy * lit
-        + k.online_peers * peers
-        + k.online_trust * trust
+        c.online_intercept
+        + c.online_quality * quality
+        + c.online_literacy * lit
+        + c.online_peers * peers
+        + c.online_trust * trust
         + age_shift
-        + k.online_habit * habit
+        + c.online_habit * habit
     )
 
 
-def channel_thresholds(p_online, internet, centre, paper_open):
-    """Cumulative probabilities of (online, online or assisted, any channel). People
-    who would use paper where paper is closed go online if they can; otherwise they
-    wait, keeping their channel (the remainder above the last threshold)."""
+@formula
+def choose_channel(p_online, internet, centre, paper_open, u, channel):
+    """The channel chosen with draw u. The cumulative probabilities are (online, online or
+    assisted, any channel). People who would use paper where paper is closed go online if
+    they can; otherwise they wait, keeping their channel (the remainder above the last
+    threshold)."""
     blocked = (1.0 - p_online) * (1.0 - centre) * (1.0 - paper_open)
-    online = p_online + blocked * internet
-    assisted = online + (1.0 - p_online) * centre
-    return online, assisted, assisted + (1.0 - p_online) * (1.0 - centre) * paper_open
+    to_online = p_online + blocked * internet
+    if u < to_online:
+        return ONLINE
+    to_assisted = to_online + (1.0 - p_online) * centre
+    if u < to_assisted:
+        return ASSISTED
+    if u < to_assisted + (1.0 - p_online) * (1.0 - centre) * paper_open:
+        return PAPER
+    return channel
 
 
-def trust_after_service(k: Coefficients, trust, quality, responsiveness, spy):
+@formula
+def trust_after_service(c, trust, quality, responsiveness, spy):
     anchor = 0.6 * quality + 0.4 * responsiveness
-    return trust + (anchor - trust) * np.minimum(k.trust_adjustment / spy, 1.0)
+    return trust + (anchor - trust) * min(c.trust_adjustment / spy, 1.0)
 
 
-def participation_probability(k: Coefficients, trust, lit, engagement):
+@formula
+def failure_probability(c, quality, outage):
+    return c.failure_rate * (1.0 - quality) + outage * c.outage_failure
+
+
+@formula
+def participation_probability(c, trust, lit, engagement):
     logit = (
-        k.participation_intercept
-        + k.participation_trust * trust
-        + k.participation_literacy * lit
-        + k.participation_engagement * engagement
+        c.participation_intercept
+        + c.participation_trust * trust
+        + c.participation_literacy * lit
+        + c.participation_engagement * engagement
     )
     return engagement * logistic(logit)  # per month
 
@@ -140,60 +237,50 @@ class Citizen(ColumnAgent):
     )
 
     def step(self) -> None:
-        """The per-agent rule: the readable specification `step_all` vectorizes."""
-        m = self.model
-        k, x, i, r = m.coefficients, m.citizen_inputs, self.row, self.region
-        spy = x.steps_per_year
-        lit, internet, trust, channel = (
-            self.digital_literacy,
-            self.internet,
-            self.trust,
-            self.channel,
-        )
-        age_factor = k.literacy_age_factor[self.age_band]
-        quality = x.quality[r]
+        """The per-agent rule: the readable specification the kernel compiles.
+        State is read once, region values come as Python lists, draws one at a time."""
+        x = self.model.citizen_inputs
+        v, c, key, spy = self.model.citizen_region_values, x.coefficients, x.keys, x.steps_per_year
+        i, r = self.row, self.region
+        lit, internet, trust, channel = self.digital_literacy, self.internet, self.trust, self.channel
+        urban, age = self.urban, self.age_band
+        quality = v.quality[r]
 
-        new_lit = new_literacy(k, lit, internet, x.literacy_dose[r], age_factor, spy)
-        coverage = x.coverage_urban[r] if self.urban else x.coverage_rural[r]
+        new_lit = new_literacy(c, lit, internet, v.literacy_dose[r], x.literacy_age_factor[age], spy)
         if internet:
-            got_access = not x.draws["access_loss"][i] < x.loss_hazard[r]
+            got_access = not uniform(key.access_loss, i) < v.loss_hazard[r]
         else:
-            got_access = x.draws["access"][i] < access_probability(k, coverage, lit, spy, x.affordability[r])
-        centre = x.centre_reach[r] if self.urban else x.centre_reach_rural[r]
-        can_online = internet and not self.non_user
+            coverage = v.coverage_urban[r] if urban else v.coverage_rural[r]
+            p_access = access_probability(c, coverage, lit, spy, v.affordability[r])
+            got_access = uniform(key.access, i) < p_access
 
         new_channel, failed, new_trust = channel, False, trust
-        if x.draws["need"][i] < per_step(k.service_need, spy):
-            lo, hi = x.ties.indptr[i], x.ties.indptr[i + 1]
-            peers = float(x.online_before[x.ties.indices[lo:hi]].sum()) / max(hi - lo, 1)
+        if uniform(key.need, i) < per_step(c.service_need, spy):
+            can_online = internet and not self.non_user
+            centre = v.centre_reach[r] if urban else v.centre_reach_rural[r]
             habit = 1.0 if channel == ONLINE else 0.0
-            logit = online_logit(k, quality, lit, peers, trust, k.online_age[self.age_band], habit)
-            p_online = logistic(logit) if can_online else 0.0
-            to_online, to_assisted, to_paper = channel_thresholds(
-                p_online, can_online, centre, x.paper_open[r]
-            )
-            u = x.draws["channel"][i]
-            if u < to_online:
-                new_channel = ONLINE
-            elif u < to_assisted:
-                new_channel = ASSISTED
-            elif u < to_paper:
-                new_channel = PAPER
-            new_trust = trust_after_service(k, trust, quality, x.responsiveness[r], spy)
-            if new_channel == ONLINE and x.draws["failure"][i] < failure_probability(k, quality, x.outage[r]):
-                failed = True
-                new_channel = ASSISTED if centre > 0 else PAPER
-                new_trust = new_trust - k.trust_failure_loss
+            p_online = 0.0
+            if can_online:
+                ties = self.model.neighbours[i]
+                peers = sum(v.online_before[j] for j in ties) / max(len(ties), 1)
+                p_online = logistic(online_logit(c, quality, lit, peers, trust, x.online_age[age], habit))
+            u = uniform(key.channel, i)
+            new_channel = choose_channel(p_online, can_online, centre, v.paper_open[r], u, channel)
+            new_trust = trust_after_service(c, trust, quality, v.responsiveness[r], spy)
             if new_channel == ONLINE:
-                self.last_online_step = x.step
+                if uniform(key.failure, i) < failure_probability(c, quality, v.outage[r]):
+                    failed = True
+                    new_channel = ASSISTED if centre > 0 else PAPER
+                    new_trust = new_trust - c.trust_failure_loss
+                else:
+                    self.last_online_step = x.step
 
-        participated = bool(
-            internet
-            and x.draws["participation"][i]
-            < per_step(participation_probability(k, trust, lit, x.engagement[r]), spy)
-        )
+        participated = False
+        if internet:
+            p = per_step(participation_probability(c, trust, lit, v.engagement[r]), spy)
+            participated = uniform(key.participation, i) < p
         if participated:
-            new_trust = new_trust + k.responsiveness_trust * (x.responsiveness[r] - 0.5)
+            new_trust = new_trust + c.responsiveness_trust * (v.responsiveness[r] - 0.5)
 
         self.digital_literacy = new_lit
         self.internet = got_access
@@ -201,72 +288,3 @@ class Citizen(ColumnAgent):
         self.failed = failed
         self.trust = clip01(new_trust - x.trust_shock)
         self.participated = participated
-
-
-def step_all(store, k: Coefficients, x: CitizenInputs) -> None:
-    """The vectorized kernel: `Citizen.step` for every citizen at once."""
-    spy = x.steps_per_year
-    region, urban, age = store["region"], store["urban"], store["age_band"]
-    lit, internet, trust, channel = (
-        store["digital_literacy"],
-        store["internet"],
-        store["trust"],
-        store["channel"],
-    )
-
-    def spread(by_region):  # region values to citizens, stored region by region
-        return np.repeat(by_region, x.region_sizes)
-
-    age_factor = np.asarray(k.literacy_age_factor)[age]
-    quality = spread(x.quality)
-
-    new_lit = new_literacy(k, lit, internet, spread(x.literacy_dose), age_factor, spy)
-    coverage = np.where(urban, spread(x.coverage_urban), spread(x.coverage_rural))
-    got_access = np.where(
-        internet,
-        ~(x.draws["access_loss"] < spread(x.loss_hazard)),
-        x.draws["access"] < access_probability(k, coverage, lit, spy, spread(x.affordability)),
-    )
-
-    # only citizens who need a service this step choose a channel
-    need = np.flatnonzero(x.draws["need"] < per_step(k.service_need, spy))
-    at, r = age[need], region[need]
-    peers = x.online_ties[need].astype(np.float64) / np.maximum(np.diff(x.ties.indptr)[need], 1)
-    habit = (channel[need] == ONLINE).astype(np.float64)
-    q, has_internet = quality[need], internet[need] & ~store["non_user"][need]
-    centre = np.where(urban[need], x.centre_reach[r], x.centre_reach_rural[r])
-    logit = online_logit(k, q, lit[need], peers, trust[need], np.asarray(k.online_age)[at], habit)
-    p_online = np.where(has_internet, logistic(logit), 0.0)
-    to_online, to_assisted, to_paper = channel_thresholds(p_online, has_internet, centre, x.paper_open[r])
-    u = x.draws["channel"][need]
-    chosen = np.select(
-        [u < to_online, u < to_assisted, u < to_paper], [ONLINE, ASSISTED, PAPER], channel[need]
-    )
-    trust_needing = trust_after_service(k, trust[need], q, x.responsiveness[r], spy)
-    failing = (chosen == ONLINE) & (x.draws["failure"][need] < failure_probability(k, q, x.outage[r]))
-    chosen = np.where(failing, np.where(centre > 0, ASSISTED, PAPER), chosen)
-    new_channel, new_trust, failed = channel.copy(), trust.copy(), np.zeros(len(channel), bool)
-    new_channel[need] = chosen
-    new_trust[need] = np.where(failing, trust_needing - k.trust_failure_loss, trust_needing)
-    failed[need] = failing
-    store["last_online_step"][need[chosen == ONLINE]] = x.step
-
-    # Participation is rare: evaluate it only for connected citizens whose draw falls under
-    # their region's upper bound (trust = literacy = 1; the coefficients are >= 0), then
-    # exactly, as the rule does. The bound only skips citizens who cannot take part.
-    u = x.draws["participation"]
-    bound = per_step(participation_probability(k, 1.0, 1.0, x.engagement), spy)
-    maybe = np.flatnonzero(internet & (u < spread(bound) * (1.0 + 1e-9)))
-    e = x.engagement[region[maybe]]
-    p_take_part = per_step(participation_probability(k, trust[maybe], lit[maybe], e), spy)
-    participated = np.zeros(len(channel), bool)
-    participated[maybe] = u[maybe] < p_take_part
-    took_part = np.flatnonzero(participated)
-    new_trust[took_part] += k.responsiveness_trust * (spread(x.responsiveness)[took_part] - 0.5)
-
-    store["digital_literacy"] = new_lit
-    store["internet"] = got_access
-    store["channel"] = new_channel
-    store["failed"] = failed
-    store["trust"] = clip01(new_trust - x.trust_shock)
-    store["participated"] = participated

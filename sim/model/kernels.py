@@ -1,0 +1,375 @@
+"""Compiled kernels: the citizens' and firms' rules as one fused loop each (numba).
+
+The loops call the very formulas the per-agent rules call (sim/model/agents/citizen.py
+and business.py), compiled by numba as they are, and draw their random numbers inside
+the loop from the counter-based generator of sim/model/rng.py: agent i's draw for a
+decision is a SplitMix64 hash of the step's key and i, so no draw array is made and a
+draw is computed only where the rule needs it. Both engines therefore give identical
+tables per seed (tests/test_engines.py, tests/test_kernels.py).
+
+Each citizen's update depends only on the state at step start, so the loop over citizens
+can run on several threads (`set_threads`): the results are the same whatever the thread
+count. Each citizen's count of ties online (`Ties.online`) is kept up to date by adding
+the ties of those who switched: inside the loop when serial, after it when parallel
+(integer additions, so the same counts either way).
+
+Compiled code is cached on disk (numba `cache=True`) under a folder named after a hash of
+the source files the kernels compile, so editing a formula never reuses a stale kernel.
+The folder is `$EGOV_NUMBA_CACHE`, else `$NUMBA_CACHE_DIR`, else
+`<venv>/var/cache/egov-sim-numba` in a virtual environment, else the user cache
+(`$XDG_CACHE_HOME` or `~/.cache`)/egov-sim/numba; never the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from sim.model import formulas, rng
+from sim.model.agents import business, citizen
+
+
+def _cache_root() -> Path:
+    for var in ("EGOV_NUMBA_CACHE", "NUMBA_CACHE_DIR"):
+        if os.environ.get(var):
+            return Path(os.environ[var])
+    if sys.prefix != sys.base_prefix:
+        root = Path(sys.prefix) / "var" / "cache" / "egov-sim-numba"
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            if os.access(root, os.W_OK):
+                return root
+        except OSError:
+            pass
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "egov-sim" / "numba"
+
+
+def _sources_hash() -> str:
+    h = hashlib.sha256(numba.__version__.encode())
+    for module in (formulas, rng, citizen, business, sys.modules[__name__]):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+CACHE_DIR = _cache_root() / _sources_hash()
+numba.config.CACHE_DIR = str(CACHE_DIR)
+
+jit = numba.njit(cache=True)
+
+# --- the counter-based draw (rng.uniform), in uint64 arithmetic ---------------------------
+
+_GOLDEN, _MIX1, _MIX2 = np.uint64(rng.GOLDEN), np.uint64(rng.MIX1), np.uint64(rng.MIX2)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+@jit
+def draw(key, i):
+    """rng.uniform(key, i): agent i's U[0,1) draw under a step's decision key."""
+    z = key + np.uint64(i + 1) * _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    z = z ^ (z >> _S31)
+    return np.float64(z >> _S11) * rng.TO_UNIT
+
+
+# --- the formulas: the rules' own functions (@formula), which numba compiles inline ---------
+
+per_step = formulas.per_step
+c_logistic, c_clip01 = citizen.logistic, citizen.clip01
+c_new_literacy, c_access_probability = citizen.new_literacy, citizen.access_probability
+c_online_logit, c_choose_channel = citizen.online_logit, citizen.choose_channel
+c_trust_after_service, c_failure_probability = citizen.trust_after_service, citizen.failure_probability
+c_participation_probability = citizen.participation_probability
+b_new_readiness, b_adoption_probability = business.new_readiness, business.adoption_probability
+b_drop_probability = business.drop_probability
+
+ONLINE, ASSISTED, PAPER = citizen.ONLINE, citizen.ASSISTED, citizen.PAPER
+K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS = range(6)
+
+
+def _citizen_loop(
+    region, urban, age, lit, internet, trust, channel, failed, participated, non_user, last_online,
+    online_ties, degree, indptr, indices, delta, switch, fold,
+    quality, cov_u, cov_r, centre_u, centre_r, afford, loss, paper_open, dose, engagement,
+    responsiveness, outage,
+    c, age_factor, online_age, keys, spy, step, trust_shock,
+):  # fmt: skip
+    """Citizen.step for every citizen, in the rule's order of operations."""
+    n_regions = quality.size
+    part_bound = np.empty(n_regions)  # participation chance at trust = literacy = 1
+    for r in range(n_regions):
+        p_max = per_step(c_participation_probability(c, 1.0, 1.0, engagement[r]), spy)
+        part_bound[r] = p_max * (1.0 + 1e-9)  # coefficients >= 0: nobody lies above it
+    p_need = per_step(c.service_need, spy)
+    for i in numba.prange(region.size):
+        r = region[i]
+        lt, net, tr, ch, urb, a = lit[i], internet[i], trust[i], channel[i], urban[i], age[i]
+        q = quality[r]
+        # the draws every citizen needs, made up front (independent, so they overlap)
+        u_access = draw(keys[K_ACCESS_LOSS] if net else keys[K_ACCESS], i)
+        u_need = draw(keys[K_NEED], i)
+        u_part = draw(keys[K_PARTICIPATION], i)
+
+        new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[a], spy)
+        if net:
+            got_access = not u_access < loss[r]
+        else:
+            coverage = cov_u[r] if urb else cov_r[r]
+            got_access = u_access < c_access_probability(c, coverage, lt, spy, afford[r])
+
+        new_ch, fl, new_tr = np.int64(ch), False, tr
+        if u_need < p_need:
+            can_online = net and not non_user[i]
+            centre = centre_u[r] if urb else centre_r[r]
+            peers = online_ties[i] / max(degree[i], 1)  # share of ties online at step start
+            habit = 1.0 if ch == ONLINE else 0.0
+            p_online = 0.0
+            if can_online:
+                p_online = c_logistic(c_online_logit(c, q, lt, peers, tr, online_age[a], habit))
+            u = draw(keys[K_CHANNEL], i)
+            new_ch = c_choose_channel(p_online, can_online, centre, paper_open[r], u, np.int64(ch))
+            new_tr = c_trust_after_service(c, tr, q, responsiveness[r], spy)
+            if new_ch == ONLINE:
+                if draw(keys[K_FAILURE], i) < c_failure_probability(c, q, outage[r]):
+                    fl = True
+                    new_ch = ASSISTED if centre > 0 else PAPER
+                    new_tr = new_tr - c.trust_failure_loss
+                else:
+                    last_online[i] = step
+
+        took_part = False
+        if net and u_part < part_bound[r]:
+            took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
+        if took_part:
+            new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
+
+        lit[i] = new_lit
+        internet[i] = got_access
+        channel[i] = new_ch
+        failed[i] = fl
+        trust[i] = c_clip01(new_tr - trust_shock)
+        participated[i] = took_part
+        went = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
+        if fold:  # serial: the tie update folded into the loop
+            if went != 0:
+                for p in range(indptr[i], indptr[i + 1]):
+                    delta[indices[p]] += went
+        else:  # parallel: recorded, then added serially (add_switches)
+            switch[i] = went
+
+
+_citizens_serial = jit(_citizen_loop)
+
+
+@jit
+def add_switches(indptr, indices, switch, delta):
+    """delta += ties @ switch, for the few citizens who switched (symmetric ties)."""
+    for i in range(switch.size):
+        s = switch[i]
+        if s != 0:
+            for p in range(indptr[i], indptr[i + 1]):
+                delta[indices[p]] += s
+
+
+@jit
+def apply_delta(online_ties, delta):
+    """online_ties += delta; delta = 0."""
+    for j in range(delta.size):
+        if delta[j] != 0:
+            online_ties[j] += delta[j]
+            delta[j] = 0
+
+
+_citizens_parallel = None  # compiled on first use with more than one thread
+
+
+@jit
+def _business_loop(
+    region, size, readiness, adopted, vat_payer,
+    quality, peers, mandate_r, outage, open_data,
+    c, size_shift, key_adoption, key_drop, spy,
+):  # fmt: skip
+    """Business.step for every firm."""
+    for i in range(region.size):
+        r = region[i]
+        rd, ad = readiness[i], adopted[i]
+        mandate = mandate_r[r] if vat_payer[i] else 0.0
+        now = ad
+        if not ad:
+            p = b_adoption_probability(c, quality[r], rd, peers[r], size_shift[size[i]], mandate, spy)
+            now = draw(key_adoption, i) < p
+        elif draw(key_drop, i) < b_drop_probability(c, quality[r], outage[r], mandate, spy):
+            now = False
+        readiness[i] = b_new_readiness(c, rd, ad, open_data[r], spy)
+        adopted[i] = now
+
+
+CITIZEN_SUMS = (
+    "online",
+    "assisted",
+    "paper",
+    "internet",
+    "digital_literacy",
+    "trust",
+    "participated",
+    "failed",
+    "online_12m",
+    "online_now",
+    "ever_online",
+    "non_user",
+)
+
+
+@jit
+def _citizen_block_sums(counts, channel, internet, lit, trust, participated, failed, last_online, non_user,
+                        step, recent_from):  # fmt: skip
+    """Per block of citizens (stored block by block), the sums of CITIZEN_SUMS, in one pass."""
+    out = np.zeros((counts.size, len(CITIZEN_SUMS)))
+    start = 0
+    for b in range(counts.size):
+        n_online = n_assisted = n_paper = n_net = n_part = n_failed = 0
+        n_recent = n_now = n_ever = n_non = 0
+        s_lit = s_trust = 0.0
+        for i in range(start, start + counts[b]):
+            ch = channel[i]
+            n_online += ch == ONLINE
+            n_assisted += ch == ASSISTED
+            n_paper += ch == PAPER
+            n_net += internet[i]
+            s_lit += lit[i]
+            s_trust += trust[i]
+            n_part += participated[i]
+            n_failed += failed[i]
+            last = last_online[i]
+            n_recent += last >= recent_from
+            n_now += last == step
+            n_ever += last >= 0
+            n_non += non_user[i]
+        start += counts[b]
+        row = out[b]
+        row[0], row[1], row[2], row[3], row[4], row[5] = n_online, n_assisted, n_paper, n_net, s_lit, s_trust
+        row[6], row[7], row[8], row[9], row[10], row[11] = n_part, n_failed, n_recent, n_now, n_ever, n_non
+    return out
+
+
+def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -> dict[str, np.ndarray]:
+    """Sums by block (e.g. region) of the citizen columns the indicators read: counts of
+    each channel, of internet users, participants, failures, of those online in the last
+    year (last online step >= recent_from), this step, ever, and of non-users; sums of
+    literacy and trust."""
+    s = store.columns
+    out = _citizen_block_sums(
+        counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
+        s["participated"], s["failed"], s["last_online_step"], s["non_user"], int(step), int(recent_from),
+    )  # fmt: skip
+    return {name: out[:, j] for j, name in enumerate(CITIZEN_SUMS)}
+
+
+# --- threads and the calls the model makes -------------------------------------------------
+
+_threads = max(int(os.environ.get("EGOV_THREADS", "1") or 1), 1)
+
+
+def set_threads(n: int) -> None:
+    """Run the citizen loop on n threads (1: serial, the default; results do not depend
+    on n). More than one thread compiles a parallel version of the loop on first use."""
+    global _threads
+    _threads = max(int(n), 1)
+
+
+def threads() -> int:
+    return _threads
+
+
+def _citizen_kernel():
+    global _citizens_parallel
+    if _threads == 1:
+        return _citizens_serial
+    if _citizens_parallel is None:
+        _citizens_parallel = numba.njit(cache=True, parallel=True)(_citizen_loop)
+    numba.set_num_threads(min(_threads, numba.config.NUMBA_NUM_THREADS))
+    return _citizens_parallel
+
+
+def _keys(keys) -> np.ndarray:
+    return np.array([int(k) for k in keys], dtype=np.uint64)
+
+
+def citizens(store, x, ties) -> None:
+    """Step every citizen in place (columns of `store`), then bring the counts of online
+    ties (`ties.online`) up to date from the citizens who switched."""
+    s = store.columns
+    fold = _threads == 1
+    _citizen_kernel()(
+        s["region"], s["urban"], s["age_band"], s["digital_literacy"], s["internet"], s["trust"],
+        s["channel"], s["failed"], s["participated"], s["non_user"], s["last_online_step"],
+        ties.online, ties.degree, ties.indptr, ties.indices, ties.delta, ties.switch, fold,
+        x.quality, x.coverage_urban, x.coverage_rural, x.centre_reach, x.centre_reach_rural,
+        x.affordability, x.loss_hazard, x.paper_open, x.literacy_dose, x.engagement,
+        x.responsiveness, x.outage,
+        x.coefficients, np.asarray(x.literacy_age_factor, dtype=np.float64),
+        np.asarray(x.online_age, dtype=np.float64), _keys(x.keys), int(x.steps_per_year),
+        int(x.step), float(x.trust_shock),
+    )  # fmt: skip
+    if not fold:
+        add_switches(ties.indptr, ties.indices, ties.switch, ties.delta)
+    apply_delta(ties.online, ties.delta)
+
+
+class Ties:
+    """The citizens' ties (CSR arrays) and each citizen's count of ties online, kept equal
+    to ties @ (channel == ONLINE) by adding the ties of those who switch."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, channel: np.ndarray):
+        n = indptr.size - 1
+        self.indptr = indptr.astype(np.int32, copy=False)
+        self.indices = indices.astype(np.int32, copy=False)
+        self.degree = np.diff(self.indptr).astype(np.int32)
+        self.online = np.zeros(n, np.int32)
+        self.delta = np.zeros(n, np.int32)
+        self.switch = np.zeros(n, np.int8)
+        self.update(np.zeros(n, np.bool_), channel)
+
+    def update(self, online_before: np.ndarray, channel: np.ndarray) -> None:
+        """After channels changed outside the kernel (cohort turnover, building)."""
+        self.switch[:] = (channel == ONLINE).view(np.int8) - online_before.view(np.int8)
+        add_switches(self.indptr, self.indices, self.switch, self.delta)
+        apply_delta(self.online, self.delta)
+
+
+def businesses(store, x) -> None:
+    """Step every firm in place."""
+    s = store.columns
+    _business_loop(
+        s["region"], s["size"], s["readiness"], s["adopted"], s["vat_payer"],
+        x.quality, x.peers, x.mandate, x.outage, x.open_data,
+        x.coefficients, np.asarray(x.size_shift, dtype=np.float64),
+        np.uint64(x.keys.adoption), np.uint64(x.keys.drop), int(x.steps_per_year),
+    )  # fmt: skip
+
+
+def warm_up() -> float:
+    """Compile (or load from the cache) every kernel on a tiny input; returns seconds."""
+    from sim.model.columns import Store
+
+    t0 = time.perf_counter()
+    cs = Store(citizen.Citizen.states, 2)
+    one = np.ones(1)
+    k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
+    x = citizen.CitizenInputs(
+        *([one] * 12), 0.0,
+        citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
+    )  # fmt: skip
+    citizens(cs, x, Ties(np.array([0, 1, 2]), np.array([1, 0]), cs["channel"]))
+    citizen_block_sums(cs, np.array([2]), 1, 0)
+    bs = Store(business.Business.states, 2)
+    bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
+    businesses(bs, business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4))
+    return time.perf_counter() - t0

@@ -1,0 +1,79 @@
+"""The compiled kernels: counter-based draws equal in plain Python, numpy and numba;
+results independent of the thread count; agent objects made only on demand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.model import kernels, rng
+from sim.model.agents.citizen import ONLINE
+
+
+def test_counter_draws_are_the_same_in_python_numpy_and_numba():
+    for seed, name, step in [(0, "need", 1), (2**32 - 1, "channel", 312), (7, "adoption", 0)]:
+        k = rng.key(seed, name, step)
+        agents = [0, 1, 2, 999, 2**31 - 1, 20_000_000]
+        py = [rng.uniform(k, i) for i in agents]
+        nb = [kernels.draw(np.uint64(k), i) for i in agents]
+        assert py == nb
+        block = rng.uniforms_counter(k, 1000)
+        assert block.tolist() == [rng.uniform(k, i) for i in range(1000)]
+
+
+def test_counter_draws_look_uniform_and_streams_differ():
+    k = rng.key(1, "need", 5)
+    u = rng.uniforms_counter(k, 200_000)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
+    counts = np.bincount((u * 10).astype(int), minlength=10)
+    assert (np.abs(counts - 20_000) < 800).all()
+    other = [rng.key(2, "need", 5), rng.key(1, "channel", 5), rng.key(1, "need", 6)]
+    for k2 in other:
+        assert abs(np.corrcoef(u, rng.uniforms_counter(k2, 200_000))[0, 1]) < 0.01
+    assert len({rng.key(s, d, t) for s in range(5) for d in ("a", "b") for t in range(50)}) == 500
+
+
+def test_results_do_not_depend_on_the_thread_count(busy_params):
+    tables = []
+    try:
+        for n in (1, 2):
+            kernels.set_threads(n)
+            model = sim.EGovModel(busy_params, seed=3).run()
+            tables.append((model.national_frame(), model.region_frame(), model.citizen_store.columns))
+    finally:
+        kernels.set_threads(1)
+    (nat1, reg1, cols1), (nat2, reg2, cols2) = tables
+    pd.testing.assert_frame_equal(nat1, nat2, check_exact=True)
+    pd.testing.assert_frame_equal(reg1, reg2, check_exact=True)
+    for column in cols1:
+        np.testing.assert_array_equal(cols1[column], cols2[column], err_msg=column)
+
+
+def test_online_tie_counts_stay_exact_whatever_the_thread_count(busy_params):
+    try:
+        for n in (1, 2):
+            kernels.set_threads(n)
+            model = sim.EGovModel(busy_params, seed=2)
+            for _ in range(30):  # past a January: cohort turnover resets some channels
+                model.step()
+            online = (model.citizen_store["channel"] == ONLINE).astype(np.float64)
+            np.testing.assert_array_equal(model.tie_counts.online, model.ties @ online)
+            assert not model.tie_counts.delta.any()
+    finally:
+        kernels.set_threads(1)
+
+
+def test_citizen_and_firm_objects_are_made_on_demand(busy_params):
+    model = sim.EGovModel(busy_params, seed=1)
+    assert not model._objects_made
+    model.step()
+    assert not model._objects_made  # the fast engine needs no objects
+    assert len(model.agents_by_type[sim.Citizen]) == len(model.citizen_store)
+    assert model._objects_made
+    assert sim.EGovModel(busy_params, seed=1, engine="agent")._objects_made
+
+
+def test_warm_up_reports_seconds():
+    assert kernels.warm_up() >= 0.0
