@@ -107,3 +107,18 @@ def test_profile_has_one_row_per_place_and_year_whatever_the_step_length(busy_pa
         years = range(params.start_year, params.end_year + 1)
         assert sorted(set(profile["year"])) == list(years)
         assert len(profile) == len(years) * (model.n_regions + 1)
+
+
+def test_engines_identical_on_the_full_baseline_with_the_government_side_moving():
+    """2005-2030 Kazakhstan: agencies join the exchange, launch services and contract B2G
+    providers (the vectorized agency kernel against the per-agent rule)."""
+    import pandas as pd
+
+    p = sim.Params()
+    p.world.scale = 40000
+    agent = sim.EGovModel(p, seed=3, engine="agent").run()
+    fast = sim.EGovModel(p, seed=3, engine="vectorized").run()
+    last = fast.national_frame().iloc[-1]
+    assert last["b2g_providers"] > 0 and last["agencies_joined"] > 3 and last["services_available"] > 142
+    for table in ("national_frame", "region_frame", "profile_frame"):
+        pd.testing.assert_frame_equal(getattr(agent, table)(), getattr(fast, table)(), check_exact=True)

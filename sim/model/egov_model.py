@@ -292,7 +292,10 @@ class EGovModel(mesa.Model):
         self.joined_before = self.agency_store["joined"].copy()
         self.ready_firms = self._ready_firms()
         self.agency_draws = self._draws(agency_kind.DECISIONS, len(self.agency_store))
-        self._agents_by_type[Agency].do("step")
+        if self.engine == "vectorized":
+            agency_kind.step_all(self)
+        else:
+            self._agents_by_type[Agency].do("step")
         self.services.launch(self.agency_store["stage"], self.agency_store["joined"])
         self._agents_by_type[Region].do("step")
         self._step_businesses(self._business_inputs())

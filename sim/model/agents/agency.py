@@ -161,3 +161,98 @@ class Agency(ColumnAgent):
         incident = k.incident_rate / spy * (1.0 - self.cyber) * maturity / 4.0 * m.incident_multiplier
         self.outage = bool(draws["incident"][row] < incident)
         self.stage = agency_stage(self.capacity, maturity, self.interop, th)
+
+
+def step_all(m) -> None:
+    """The vectorized kernel: `Agency.step` for every agency at once, the same arithmetic
+    in the same order (per-agency sums over an agency's few services run in service
+    order, as the rule's), so both engines give identical tables."""
+    a, s = m.agency_store, m.services
+    k, fb, th, spy = m.coefficients, m.params.feedbacks, m.params.thresholds, m.params.steps_per_year
+    draws, n = m.agency_draws, len(a)
+    capacity, stage, joined = a["capacity"], a["stage"], a["joined"]
+    absorb = (1.0 - k.capacity_absorption + k.capacity_absorption * capacity) * np.asarray(
+        k.stage_absorption
+    )[stage - 1]
+    legacy = 1.0 + k.legacy_cost * a["legacy_age"] / 10.0
+
+    # 1. the data exchange
+    live = np.flatnonzero(s.available)
+    owner = s.owner[live]
+    needs = np.zeros((n, s.external.shape[1]), dtype=np.int64)
+    np.add.at(needs, owner, s.external[live].astype(np.int64))
+    total = needs.sum(axis=1)
+    on = needs @ m.joined_before.astype(np.int64)
+    partners_on = np.where(total > 0, on / np.maximum(total, 1), 0.0)
+    subsidy = k.join_subsidy * a["invest_interop"] * spy * absorb
+    worth = k.join_benefit * (partners_on if fb.coordination else 0.5) + subsidy
+    pays = worth >= np.where(joined, k.exchange_upkeep, k.join_cost) * legacy
+    switch = (pays != joined) & (draws["join"] < per_step(k.join_rate, spy))
+    joined = np.where(switch, pays, joined)
+    rate = (k.integration_rate + k.interop_per_budget * a["invest_interop"] * spy) * absorb
+    interop = a["interop"]
+    interop = np.where(
+        joined,
+        interop + (1.0 - interop) * np.minimum(1.0, rate / spy),
+        interop * (1.0 - min(1.0, k.interop_decay / spy)),
+    )
+
+    # 2. services: upkeep first, then upgrades; platform money also renews systems
+    c2g_flow = np.minimum(a["reports"] / th.c2g_full_share, 1.0) if fb.c2g_fixes else np.zeros(n)
+    n_live = np.bincount(owner, minlength=n)
+    has = n_live > 0
+    count = np.maximum(n_live, 1)
+    level = s.maturity[live]
+    own = (k.agency_budget + k.usage_budget * a["usage"] * fb.usage_supply) * n_live
+    need = k.maintenance_cost * np.bincount(owner, weights=level / 4.0, minlength=n) * legacy
+    maintained = np.where(need > 0, np.minimum(1.0, own / np.where(need > 0, need, 1.0)), 1.0)
+    fixes = k.report_fixes * c2g_flow * responsiveness(capacity, a["engagement"])
+    keep = 1.0 - min(1.0, k.obsolescence / spy) * (1.0 - maintained) * (1.0 - fixes)
+    level = level * keep[owner]
+    per_service = (a["invest_platform"] + np.maximum(own - need, 0.0) / spy) / count
+    ceiling = np.where(stage >= 2, 4.0, k.automation_ceiling)
+    gain = np.minimum(1.0, k.platform_per_budget * per_service[owner] * absorb[owner] / (1.0 + level))
+    s.maturity[live] = level + np.maximum(ceiling[owner] - level, 0.0) * gain
+    renewal = k.renewal_per_budget * a["invest_platform"] / count
+    legacy_age = np.where(
+        has, np.maximum(0.0, a["legacy_age"] + 1.0 / spy - renewal), a["legacy_age"] + 1.0 / spy
+    )
+
+    # 3. skills, openness, security; C2G reports build the routine to answer them
+    capacity = (
+        capacity + (1.0 - capacity) * np.minimum(1.0, k.capacity_per_budget * a["invest_training"])
+    ) * (1.0 - k.staff_turnover / spy)
+    open_data = a["open_data"]
+    open_data = open_data + (1.0 - open_data) * np.minimum(
+        1.0, k.open_data_per_budget * a["invest_open_data"] * absorb
+    )
+    engagement = a["engagement"]
+    engagement = engagement + (1.0 - engagement) * np.minimum(
+        1.0,
+        k.engagement_per_budget * a["invest_engagement"] * absorb
+        + k.report_learning / spy * c2g_flow * capacity,
+    )
+    cyber = a["cyber"]
+    cyber = (cyber + (1.0 - cyber) * np.minimum(1.0, k.cyber_per_budget * a["invest_cyber"])) * (
+        1.0 - k.cyber_decay / spy
+    )
+
+    # 4. B2G: providers contracted where open data and regulation allow
+    contracts = a["b2g_contracts"].astype(np.int64)
+    contracts = contracts - ((contracts > 0) & (draws["b2g_end"] < per_step(k.b2g_contract_end, spy)))
+    opening = np.maximum(open_data - k.b2g_gate, 0.0) / (1.0 - k.b2g_gate) * m.b2g_regulation
+    contracts = contracts + (
+        (contracts < k.b2g_max_contracts)
+        & (m.ready_firms > 0)
+        & (draws["b2g"] < per_step(k.b2g_rate * opening, spy))
+    )
+
+    # 5. incidents, then the stage this state amounts to
+    maturity = np.where(has, np.bincount(owner, weights=s.maturity[live], minlength=n) / count, 0.0)
+    incident = k.incident_rate / spy * (1.0 - cyber) * maturity / 4.0 * m.incident_multiplier
+    a["joined"], a["interop"], a["legacy_age"] = joined, interop, legacy_age
+    a["maintained"] = np.where(has, maintained, a["maintained"])
+    a["capacity"], a["open_data"], a["engagement"], a["cyber"] = capacity, open_data, engagement, cyber
+    a["b2g_contracts"] = contracts
+    a["outage"] = draws["incident"] < incident
+    a["stage"] = agency_stage(capacity, maturity, interop, th)
