@@ -63,8 +63,8 @@ class EGovModel(mesa.Model):
 
     engine="vectorized" steps citizens and businesses with compiled kernels over whole
     kinds (sim/model/kernels.py); engine="agent" calls each agent's own `step()`. Both
-    give the same tables for the same seed. Regions and agencies are few and always step
-    per agent.
+    give the same tables for the same seed. Regions and agencies step with numpy kernels
+    in the fast engine and with their per-agent rules in the agent engine.
 
     Citizens and businesses live in columns. Their Mesa agent objects (views of their
     rows) are made only when asked for: by engine="agent", or on first access to
@@ -297,7 +297,10 @@ class EGovModel(mesa.Model):
         else:
             self._agents_by_type[Agency].do("step")
         self.services.launch(self.agency_store["stage"], self.agency_store["joined"])
-        self._agents_by_type[Region].do("step")
+        if self.engine == "vectorized":
+            region_kind.step_all(self)
+        else:
+            self._agents_by_type[Region].do("step")
         self._step_businesses(self._business_inputs())
         self._step_citizens(self._citizen_inputs())
         self._record()

@@ -43,6 +43,8 @@ class ServiceCatalogue:
             for a, name in enumerate(AUDIENCES)
         }
         self.of_agency = [np.flatnonzero(self.owner == a) for a in range(depends.shape[1])]
+        self._serves: dict[str, np.ndarray] = {}
+        self._serves_key = b""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -50,12 +52,15 @@ class ServiceCatalogue:
     @property
     def serves(self) -> dict[str, np.ndarray]:
         """serves[a][r, s]: weight of service s among the available services of audience a
-        in region r (rows sum to 1)."""
-        out = {}
-        for name, reach in self.reach.items():
-            live = reach & self.available[None, :]
-            out[name] = live / np.maximum(live.sum(axis=1, keepdims=True), 1)
-        return out
+        in region r (rows sum to 1). Recomputed only when the portfolio changes."""
+        key = self.available.tobytes()
+        if self._serves_key != key:
+            out = {}
+            for name, reach in self.reach.items():
+                live = reach & self.available[None, :]
+                out[name] = live / np.maximum(live.sum(axis=1, keepdims=True), 1)
+            self._serves, self._serves_key = out, key
+        return self._serves
 
     def launch(self, agency_stage: np.ndarray, joined: np.ndarray) -> np.ndarray:
         """Launch the proactive services whose owner is at stage 3 and whose data

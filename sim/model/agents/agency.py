@@ -1,5 +1,6 @@
-"""Agencies: central ministries and one local executive (akimat) per region. Few, so one
-per-agent rule serves both engines.
+"""Agencies: central ministries and one local executive (akimat) per region: columns,
+per-agent rule (`Agency.step`, the agent engine) and its vectorized kernel (`step_all`,
+the fast engine), side by side.
 
 An agency is a decision maker with its own IT budget (a base per service it runs, plus
 what the levers send it), legacy systems with an age, and staff capacity. Each month it
