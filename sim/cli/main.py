@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from sim.cli import reports, scenarios, sweeps
+from sim.cli import reports, scenarios, sweeps, teaching
 
 app = typer.Typer(
     help="Agent-based simulation of e-government adoption (Kazakhstan, 2005 onward).",
@@ -17,6 +17,7 @@ app = typer.Typer(
 scenarios.register(app)  # run, validate, scenarios, schema
 reports.register(app)  # report, compare
 sweeps.register(app)  # sweep, summarize
+teaching.register(app)  # app (the teaching page)
 
 
 def main() -> None:
