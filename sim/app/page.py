@@ -24,7 +24,7 @@ from sim.app.session import FEEDBACKS, SPENDING, AppModel, Session, SettingsErro
 DEFAULT_SCENARIO = "teaching/tipping_point"
 SCALES = ["100", "250", "500", "1000", "2000", "4000", "8000", "20000"]
 PLAY_INTERVAL_MS = 1
-RENDER_INTERVAL = 6  # model steps per redraw (half a simulated year)
+RENDER_INTERVAL = 12  # model steps per redraw: one simulated year (Mesa's slider changes it)
 
 
 def initial_scenario() -> str:
@@ -81,7 +81,7 @@ def Controls(session: Session, model: solara.Reactive, region: solara.Reactive, 
         solara.Text(current.params.description or "(no description)", style={"font-size": "0.85em"})
         solara.InputInt("seed", value=settings.seed, on_value=change(seed=True))
         solara.SliderFloat(
-            f"yearly budget (bn KZT): {settings.budget:g}",
+            f"budget {settings.budget:g} bn/yr",
             value=settings.budget,
             min=0.0,
             max=max(100.0, settings.budget),
@@ -103,9 +103,13 @@ def Controls(session: Session, model: solara.Reactive, region: solara.Reactive, 
         for name in shown:
             s = settings.levers.get(name)
             share, start = (s.share, s.start) if s else (0.0, p.start_year)
+            solara.Text(
+                f"{name}: " + (f"share {share:.3f}, " if name in SPENDING else "") + f"from {start}",
+                style={"font-size": "0.9em", "margin-top": "6px"},
+            )
             if name in SPENDING:
                 solara.SliderFloat(
-                    f"{name}: budget share {share:.3f}",
+                    f"{name} share",
                     value=share,
                     min=0.0,
                     max=1.0,
@@ -113,7 +117,7 @@ def Controls(session: Session, model: solara.Reactive, region: solara.Reactive, 
                     on_value=lever(name, "share"),
                 )
             solara.SliderInt(
-                f"{name}: from {start}",
+                f"{name} from",
                 value=start,
                 min=p.start_year,
                 max=p.end_year,
@@ -187,6 +191,6 @@ def Page():
         play_interval=PLAY_INTERVAL_MS,
         render_interval=RENDER_INTERVAL,
     )
-    with solara.Columns([1, 3]):
+    with solara.Columns([2, 5]):
         Controls(session, model, region, error)
         Views(model, region)

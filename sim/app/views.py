@@ -23,7 +23,7 @@ from sim.analysis import plots  # noqa: E402
 from sim.model.framework import AGENCY_STAGES, EGOV_STAGES, profile  # noqa: E402
 
 GHOST = "#555555"
-DPI = 80
+DPI = 72
 
 
 def png(fig: Figure) -> bytes:
@@ -56,7 +56,8 @@ def adoption(model) -> Figure:
     """Channel and adoption shares, the e-government stage entries marked, and the
     ghost's online and e-service shares dashed grey."""
     columns = list(plots.PALETTE)
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    fig = Figure(figsize=(7.5, 4.2))
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.11, top=0.75)
     ax = fig.subplots()
     now = _series(model, [*columns, "egov_stage", "year", "month"])
     ghost = getattr(model, "ghost", None)
@@ -92,7 +93,7 @@ def adoption(model) -> Figure:
     _frame(ax, model)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share (0-1)")
-    ax.set_title("Channels and adoption; e-government stage entries marked", pad=62, fontsize=10)
+    ax.set_title("Channels and adoption; e-government stage entries marked", pad=50, fontsize=10)
     ax.legend(loc="upper left", fontsize=7, frameon=False)
     return fig
 
@@ -102,7 +103,8 @@ def agencies(model) -> Figure:
     and of agencies on the exchange (right axis; the ghost's links dashed grey)."""
     columns = [f"agencies_stage{s}" for s in (1, 2, 3)]
     now = _series(model, [*columns, "data_links_joined", "agencies_joined"])
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    fig = Figure(figsize=(7.5, 4.2))
+    fig.subplots_adjust(left=0.08, right=0.92, bottom=0.25, top=0.93)
     ax = fig.subplots()
     n_agencies = len(model.agency_store)
     if len(now):
@@ -135,7 +137,7 @@ def agencies(model) -> Figure:
     _frame(ax, model)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = right.get_legend_handles_labels()
-    fig.legend(h1 + h2, l1 + l2, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
+    fig.legend(h1 + h2, l1 + l2, loc="lower center", ncols=3, fontsize=7, frameon=False)
     ax.set_title("Agencies by digitalization stage; the data exchange", fontsize=10)
     return fig
 
@@ -230,7 +232,8 @@ def network(model) -> Figure | None:
         return None
     pos, pairs = network_layout(model)
     channel = model.citizen_store["channel"]
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    fig = Figure(figsize=(7.5, 4.2))
+    fig.subplots_adjust(left=0.02, right=0.75, bottom=0.02, top=0.92)
     ax = fig.subplots()
     lines = matplotlib.collections.LineCollection(pos[pairs], colors="#dddddd", linewidths=0.3, alpha=0.6)
     ax.add_collection(lines)
@@ -264,12 +267,21 @@ def summary(model) -> dict[str, float]:
 
 
 def all_views(model, region: str | None) -> dict[str, bytes]:
-    """Every view as PNG bytes (what the page shows after each rendered step)."""
+    """Every view as PNG bytes (what the page shows after each rendered step). The line
+    charts are drawn every time; the profile, the map and the network, which change
+    little within a year and cost most to draw, once per simulated year (and whenever
+    the region or the model changes), kept on the model."""
     out = {"adoption": png(adoption(model)), "agencies": png(agencies(model))}
-    if model._national:
-        out["profile"] = png(profile_view(model, region))
-        out["map"] = png(region_map(model))
-    net = network(model)
-    if net is not None:
-        out["network"] = png(net)
+    key = (model.year, region, model.steps == 0)
+    cache = getattr(model, "_view_cache", None)
+    if cache is None or cache[0] != key:
+        heavy = {}
+        if model._national:
+            heavy["profile"] = png(profile_view(model, region))
+            heavy["map"] = png(region_map(model))
+        net = network(model)
+        if net is not None:
+            heavy["network"] = png(net)
+        model._view_cache = cache = (key, heavy)
+    out.update(cache[1])
     return out
