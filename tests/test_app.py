@@ -76,7 +76,9 @@ def test_the_ghost_is_the_run_without_the_last_change_at_the_same_step():
     # a bad change is refused and keeps the state
     with pytest.raises(SettingsError):
         session.change(session.settings.with_lever("interoperability", share=1.5), changed)
-    assert session.settings.budget == 36.0
+    with pytest.raises(SettingsError, match="seed"):
+        session.change(replace(session.settings, seed=-1), changed)
+    assert session.settings.budget == 36.0 and session.settings.seed == 0
 
 
 def test_a_gesture_of_quick_changes_is_one_change_for_the_ghost():
@@ -116,3 +118,19 @@ def test_loopback_detection_and_the_cli_checks_the_scenario_first():
 
     result = CliRunner().invoke(app, ["app", "no_such_scenario"])
     assert result.exit_code == 2 and "no such scenario" in result.stderr
+
+
+def test_egov_app_binds_loopback_by_default_and_warns_otherwise(monkeypatch):
+    from typer.testing import CliRunner
+
+    import sim.app.server
+    from sim.cli import app
+
+    calls = []
+    monkeypatch.setattr(sim.app.server, "serve", lambda *a, **kw: calls.append((a, kw)))
+    quiet = CliRunner().invoke(app, ["app", "teaching/out_of_order", "--port", "9999"])
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr
+    assert calls[-1] == (("teaching/out_of_order",), dict(host="127.0.0.1", port=9999, seed=None))
+    loud = CliRunner().invoke(app, ["app", "--host", "0.0.0.0"])
+    assert loud.exit_code == 0 and "warning" in loud.stderr and "0.0.0.0" in loud.stderr
+    assert calls[-1][1]["host"] == "0.0.0.0" and calls[-1][0] == ("teaching/tipping_point",)

@@ -277,6 +277,8 @@ def test_solara_plot_component_accepts_the_model():
     model = EGovModel(seed=1, **SMALL)
     model.step()
     component = make_plot_component("citizen_online_share")
+    if isinstance(component, tuple):  # Mesa 3.5 returns (component, page)
+        component, _page = component
     assert component(model) is not None
 
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from sim.experiments import scenario as scenarios
 from sim.model.egov_model import EGovModel
 from sim.model.levers import LEVERS
+from sim.model.limits import check_seed
 from sim.model.params import Feedbacks, Params, PolicySpec
 
 TEACHING = "teaching"
@@ -239,6 +240,10 @@ class Session:
         settings is run to the same step. Raises SettingsError and keeps the state when
         the settings are not valid."""
         to_params(new)  # check first
+        try:
+            check_seed(new.seed)
+        except (TypeError, ValueError) as e:
+            raise SettingsError(f"seed: {e}") from None
         with self.lock:
             step = model.steps if model is not None else 0
             burst = (
