@@ -1,15 +1,16 @@
 # Two commands on a fresh clone: `make demo` runs the Kazakhstan baseline and a policy
-# variant; `make test` runs the test suite. Both create .venv from pyproject.toml first.
+# variant; `make test` runs the test suite; `make app` starts the teaching page. Each
+# creates .venv from pyproject.toml first.
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test app bench lint clean
 
 $(STAMP): pyproject.toml
 	@PY=$$(scripts/find-python) && echo "creating $(VENV) with $$PY" && $$PY -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,app]"
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,6 +19,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+app: $(STAMP)
+	$(BIN)/egov app
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

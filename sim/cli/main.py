@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from sim.cli import calibrate, reports, scenarios, sweeps
+from sim.cli import calibrate, reports, scenarios, sweeps, teaching
 
 app = typer.Typer(
     help="Agent-based simulation of e-government adoption (Kazakhstan, 2005 onward).",
@@ -18,6 +18,7 @@ scenarios.register(app)  # run, validate, scenarios, schema
 reports.register(app)  # report, compare
 sweeps.register(app)  # sweep, summarize
 calibrate.register(app)  # calibrate, validation
+teaching.register(app)  # app (the teaching page)
 
 
 def main() -> None:

@@ -182,9 +182,9 @@ def validate(
 
 
 def list_scenarios() -> None:
-    """List the shipped scenarios with their descriptions."""
+    """List the shipped scenarios (teaching ones as teaching/NAME) with their descriptions."""
     table = Table("name", "description", show_lines=True)
-    for name, description in scenarios.shipped():
+    for name, description in scenarios.shipped(subfolders=True):
         table.add_row(name, description)
     out_console.print(table)
 

@@ -534,13 +534,18 @@ def from_manifest(path: str | Path) -> tuple[Scenario, str]:
     return Scenario(params, seed, path), manifest["engine"]
 
 
-def shipped(folder: Path = SHIPPED) -> list[tuple[str, str]]:
-    """(name, description) of every shipped scenario (or of the YAML files in `folder`)."""
+def shipped(folder: Path = SHIPPED, subfolders: bool = False) -> list[tuple[str, str]]:
+    """(name, description) of every shipped scenario (or of the YAML files in `folder`);
+    with `subfolders`, also those one folder down (such as `teaching/tipping_point`),
+    named by their path relative to `folder`, as `load` finds them."""
     out = []
-    for p in sorted(folder.glob("*.yaml")):
+    paths = sorted(folder.glob("*.yaml"))
+    if subfolders:
+        paths += sorted(folder.glob("*/*.yaml"))
+    for p in paths:
         try:
             desc = (read_source(p).data.get("description") or "").strip()
         except ScenarioError:
             desc = "(invalid file)"
-        out.append((p.stem, desc))
+        out.append((p.relative_to(folder).with_suffix("").as_posix(), desc))
     return out
