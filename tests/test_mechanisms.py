@@ -168,14 +168,32 @@ def test_lockdown_pushes_people_online_and_it_outlasts_the_shock():
     assert gain[t.between(2020.9, 2021.0)].min() > 0
 
 
-def test_cyber_wave_causes_incidents_and_failures():
+def cyber_runs(seed: int, breach_trust: bool) -> tuple:
     base = dict(start_year=2018, end_year=2019, world=small_world(), policies=busy_policies())
     wave = EventSpec(kind="cyber_wave", year=2018, month=1, months=24, intensity=10.0)
-    calm = sim.EGovModel(sim.Params(**base, events=[]), seed=3).run().national_frame()
-    attacked = sim.EGovModel(sim.Params(**base, events=[wave]), seed=3).run().national_frame()
-    assert attacked["incidents"].sum() > calm["incidents"].sum()
-    assert attacked["failure_share"].mean() > calm["failure_share"].mean()
-    assert attacked["trust"].iloc[-1] < calm["trust"].iloc[-1]
+    frames = []
+    for events in ([], [wave]):
+        p = sim.Params(**base, events=events)
+        p.feedbacks.breach_trust = breach_trust
+        frames.append(sim.EGovModel(p, seed=seed).run().national_frame())
+    return frames
+
+
+def test_cyber_wave_causes_incidents_and_failures_and_breaches_cost_trust():
+    """Paired runs, same seeds: a wave multiplies incidents and (trust feedback off) failed
+    online transactions; with the breach-trust feedback on, visible breaches lower
+    everyone's trust and people stay offline, so trust and online use fall below both the
+    calm run and the attacked run without that feedback."""
+    seeds = (3, 4, 5)
+    off = [cyber_runs(s, breach_trust=False) for s in seeds]
+    on = [cyber_runs(s, breach_trust=True) for s in seeds]
+    for calm, attacked in off + on:
+        assert attacked["incidents"].sum() > calm["incidents"].sum()
+    assert sum(a["failure_share"].sum() for _, a in off) > sum(c["failure_share"].sum() for c, _ in off)
+    for (calm, attacked), (_, attacked_off) in zip(on, off, strict=True):
+        assert attacked["trust"].iloc[-1] < calm["trust"].iloc[-1]
+        assert attacked["trust"].iloc[-1] < attacked_off["trust"].iloc[-1]
+        assert attacked["citizen_online_share"].iloc[-1] < calm["citizen_online_share"].iloc[-1]
 
 
 def test_lagging_target_reaches_the_lowest_regions():

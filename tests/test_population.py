@@ -185,8 +185,10 @@ def test_region_drivers_decompose_the_gap():
     from sim import plots
     from sim.analysis.drivers import INPUTS, region_drivers
 
-    m = sim.EGovModel(kz(scale=4000.0, end_year=2015), seed=1)
-    df = region_drivers(m, year=2015).set_index("region")
+    # 2023: by 2015 too few people use e-government at this scale for the signs to be
+    # more than seed noise
+    m = sim.EGovModel(kz(scale=4000.0, end_year=2023), seed=1)
+    df = region_drivers(m, year=2023).set_index("region")
     np.testing.assert_allclose(df["gap"], df[list(INPUTS)].sum(axis=1) + df["other"])
     assert df.loc["Turkistan", "income"] < 0 < df.loc["Atyrau", "income"]
     assert df.loc["Almaty Region", "settlement"] < 0 < df.loc["Almaty", "settlement"]
