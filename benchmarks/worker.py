@@ -142,41 +142,35 @@ def reference_check(n_citizens: int, start_year: int, end_year: int, seeds: list
     return check_statistically_equal(params, seeds)
 
 
+def build_and_run(params, seed: int) -> dict:
+    """Build and run once: sizes, build and run seconds, memory after the build."""
+    compile_info = kernel_info()
+    model, build_s = build(params, seed)
+    rss_after_build = current_rss_mib()
+    run_s = timed_run(model)
+    return {
+        **sizes(model),
+        "n_steps": model.steps,
+        "build_s": build_s,
+        "run_s": run_s,
+        "rss_after_build_mib": rss_after_build,
+        "kernels": compile_info,
+    }
+
+
 @task
 def kazakhstan(
     scale: float, start_year: int | None = None, end_year: int | None = None, seed: int = 0
 ) -> dict:
     """One agent per `scale` persons (1: one per person, about 20 million citizens),
     built and run once; peak memory of the whole process."""
-    compile_info = kernel_info()
-    model, build_s = build(make_params(None, start_year, end_year, scale=scale), seed)
-    rss_after_build = current_rss_mib()
-    run_s = timed_run(model)
-    return {
-        **sizes(model),
-        "n_steps": model.steps,
-        "build_s": build_s,
-        "run_s": run_s,
-        "rss_after_build_mib": rss_after_build,
-        "kernels": compile_info,
-    }
+    return build_and_run(make_params(None, start_year, end_year, scale=scale), seed)
 
 
 @task
 def scale(n_citizens: int, start_year: int | None = None, end_year: int | None = None, seed: int = 0) -> dict:
     """Build and run the baseline once; peak memory of the whole process."""
-    compile_info = kernel_info()
-    model, build_s = build(make_params(n_citizens, start_year, end_year), seed)
-    rss_after_build = current_rss_mib()
-    run_s = timed_run(model)
-    return {
-        **sizes(model),
-        "n_steps": model.steps,
-        "build_s": build_s,
-        "run_s": run_s,
-        "rss_after_build_mib": rss_after_build,
-        "kernels": compile_info,
-    }
+    return build_and_run(make_params(n_citizens, start_year, end_year), seed)
 
 
 @task

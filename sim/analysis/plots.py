@@ -56,13 +56,8 @@ def stage_entries(national: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["t", "stage"])
 
 
-def adoption_figure(national: pd.DataFrame, title: str) -> Figure:
-    """Adoption and channel shares over time, with the e-government stage entries marked."""
-    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
-    t = national["year"] + (national["month"] - 1) / 12
-    for column, colour in PALETTE.items():
-        style = "--" if column in ("internet_use_share", "business_adoption") else "-"
-        ax.plot(t, national[column], style, color=colour, lw=2, label=LABELS[column])
+def label_stage_entries(ax, national: pd.DataFrame, fontsize: int = 8) -> None:
+    """A dotted line and a label at each e-government stage entry of a national table."""
     for _, row in stage_entries(national).iterrows():
         if row["stage"] > 0:
             ax.axvline(row["t"], color="#444444", lw=0.8, ls=":")
@@ -73,10 +68,20 @@ def adoption_figure(national: pd.DataFrame, title: str) -> Figure:
                 rotation=90,
                 va="bottom",
                 ha="center",
-                fontsize=8,
+                fontsize=fontsize,
                 color="#444444",
                 transform=ax.get_xaxis_transform(),
             )
+
+
+def adoption_figure(national: pd.DataFrame, title: str) -> Figure:
+    """Adoption and channel shares over time, with the e-government stage entries marked."""
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    t = national["year"] + (national["month"] - 1) / 12
+    for column, colour in PALETTE.items():
+        style = "--" if column in ("internet_use_share", "business_adoption") else "-"
+        ax.plot(t, national[column], style, color=colour, lw=2, label=LABELS[column])
+    label_stage_entries(ax, national)
     ax.set_ylim(0, 1)
     ax.set_xlabel("year")
     ax.set_ylabel("share (0-1)")

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sim.analysis import plots  # noqa: E402
-from sim.model.framework import AGENCY_STAGES, EGOV_STAGES, profile  # noqa: E402
+from sim.model.framework import AGENCY_STAGES, profile  # noqa: E402
 
 GHOST = "#555555"
 DPI = 72
@@ -76,20 +76,7 @@ def adoption(model) -> Figure:
         style = "--" if column in ("internet_use_share", "business_adoption") else "-"
         ax.plot(now["t"], now[column], style, color=colour, lw=2, label=plots.LABELS[column])
     if len(now):
-        for _, row in plots.stage_entries(now).iterrows():
-            if row["stage"] > 0:
-                ax.axvline(row["t"], color="#444444", lw=0.8, ls=":")
-                ax.text(
-                    row["t"],
-                    1.01,
-                    f"{int(row['stage'])} {EGOV_STAGES[int(row['stage'])]}",
-                    rotation=90,
-                    va="bottom",
-                    ha="center",
-                    fontsize=7,
-                    color="#444444",
-                    transform=ax.get_xaxis_transform(),
-                )
+        plots.label_stage_entries(ax, now, fontsize=7)
     _frame(ax, model)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share (0-1)")
