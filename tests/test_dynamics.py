@@ -177,3 +177,31 @@ def test_the_interoperability_vs_platforms_answer_depends_on_the_starting_state(
     integrated_immature = grid[(grid["joined_share"] == 1.0) & (grid["maturity"] == 1.5)]["difference"]
     assert (fragmented > 0).all(), grid
     assert (integrated_immature < 0).all(), grid
+
+
+# --- the remaining feedbacks of docs/model.md 5.11, each against its switch ---------------
+def test_network_effects_speed_adoption():
+    """Citizens following their ties (and firms their region's firms): switched off, the
+    same seed ends 2030 with clearly less online use."""
+    for seed in (0, 1):
+        on = yearly(baseline(seed, scale=8000.0), seed).loc[2030, "citizen_online_share"]
+        off = yearly(baseline(seed, scale=8000.0, network_effects=False), seed).loc[
+            2030, "citizen_online_share"
+        ]
+        assert on - off > 0.03, (seed, on, off)
+
+
+def test_c2g_reports_change_government():
+    """C2G reports reach agencies: with the feedback on, agencies' engagement channels and
+    their services' maturity end higher than in the paired run without it."""
+    for seed in (0, 1):
+        runs = {}
+        for on in (True, False):
+            p = baseline(seed, scale=8000.0, c2g_fixes=on)
+            runs[on] = sim.EGovModel(p, seed=seed).run()
+        assert (
+            runs[True].agency_store["engagement"].mean()
+            > runs[False].agency_store["engagement"].mean() + 0.05
+        )
+        maturity = {on: m.national_frame()["mean_service_maturity"].iloc[-1] for on, m in runs.items()}
+        assert maturity[True] > maturity[False], maturity
