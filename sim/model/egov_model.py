@@ -480,8 +480,9 @@ class EGovModel(mesa.Model):
 
     # --- outputs --------------------------------------------------------------------
     def _record(self) -> None:
-        reg = indicators.region_indicators(self)
-        nat = indicators.national_indicators(self, reg)
+        sums = indicators.citizen_sums(self)  # one compiled pass, read by both
+        reg = indicators.region_indicators(self, sums)
+        nat = indicators.national_indicators(self, reg, sums)
         self._regional.append(reg)
         self._take_demand_signals(reg)
         self._national.append({"step": self.steps, "year": self.year, "month": self.month, **nat})

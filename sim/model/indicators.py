@@ -11,7 +11,6 @@ import numpy as np
 
 from sim.model import framework
 from sim.model.agents.agency import as_seen_by_regions, responsiveness
-from sim.model.agents.citizen import ONLINE
 from sim.model.framework import MODELS
 from sim.model.params import Params
 from sim.model.services import ServiceCatalogue
@@ -141,15 +140,24 @@ def households_with_a_user(individual_share, household_adults: float):
     return 1.0 - (1.0 - individual_share) ** household_adults
 
 
-def citizen_means(m: ModelState) -> dict[str, np.ndarray]:
-    """Per-region means of the citizen columns the indicators read, in one compiled pass
+def recent_from(m: ModelState) -> int:
+    """The first step of the 12 months ending with the current step (`users_in_last_year`)."""
+    return max(m.steps - m.params.steps_per_year + 1, 0)
+
+
+def citizen_sums(m: ModelState) -> dict[str, np.ndarray]:
+    """Per-region sums of the citizen columns the indicators read, in one compiled pass
     over the citizens (sim/model/kernels.py `citizen_block_sums`). "online_12m": the last
     online step within the last `steps_per_year` steps (`users_in_last_year`)."""
     from sim.model.kernels import citizen_block_sums
 
+    return citizen_block_sums(m.citizen_store, m.citizen_blocks.counts, m.steps, recent_from(m))
+
+
+def citizen_means(m: ModelState, sums: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Per-region means of the citizen columns (`citizen_sums`, or the `sums` given)."""
     counts = m.citizen_blocks.counts
-    recent_from = max(m.steps - m.params.steps_per_year + 1, 0)
-    sums = citizen_block_sums(m.citizen_store, counts, m.steps, recent_from)
+    sums = sums if sums is not None else citizen_sums(m)
     return {name: total / np.maximum(counts, 1) for name, total in sums.items()}
 
 
@@ -193,12 +201,13 @@ def classify(out: dict, levels, th, as_value) -> None:
     )
 
 
-def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
-    """Every per-region indicator at the current step, as arrays over regions."""
+def region_indicators(m: ModelState, sums: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Every per-region indicator at the current step, as arrays over regions (`sums`: the
+    citizen sums of the current state, if already made; see `citizen_sums`)."""
     R = m.n_regions
     b, a, rs = m.business_store, m.agency_store, m.region_store
     k, th = m.coefficients, m.params.thresholds
-    means = citizen_means(m)
+    means = citizen_means(m, sums)
     services = m.services
     quality = services.effective_quality(a["interop"], a["outage"], k.dependency_penalty)
     backoffice = np.clip(services.maturity - 2.0, 0.0, 1.0)
@@ -248,8 +257,11 @@ def region_indicators(m: ModelState) -> dict[str, np.ndarray]:
     return out
 
 
-def national_indicators(m: ModelState, reg: dict[str, np.ndarray]) -> dict[str, float]:
-    """The nation from its regions (people-weighted) and from all agencies and services."""
+def national_indicators(
+    m: ModelState, reg: dict[str, np.ndarray], sums: dict[str, np.ndarray] | None = None
+) -> dict[str, float]:
+    """The nation from its regions (people-weighted) and from all agencies and services
+    (`sums`: the citizen sums of the current state, if already made)."""
     k, th = m.coefficients, m.params.thresholds
     a, services = m.agency_store, m.services
     p = m.people_by_region / m.people_by_region.sum()
@@ -286,9 +298,12 @@ def national_indicators(m: ModelState, reg: dict[str, np.ndarray]) -> dict[str, 
     out["hci"] = out["mean_literacy"]
     out["egdi"] = (out["osi"] + out["tii"] + out["hci"]) / 3.0
     out["budget_spent"] = m.budget_spent
-    c = m.citizen_store
-    cells = m.citizen_cells
-    cell_online = cells.means(c["channel"] == ONLINE)[cells.present]
+    sums = sums if sums is not None else citizen_sums(m)
+    cells = m.citizen_cells  # region x urban/rural, urban first
+    online_by_cell = np.empty(len(cells.counts))
+    online_by_cell[0::2] = sums["online_urban"]
+    online_by_cell[1::2] = sums["online"] - sums["online_urban"]
+    cell_online = (online_by_cell / np.maximum(cells.counts, 1))[cells.present]
     cell_people = m.people_by_cell[cells.present]
     cell_rural = (np.arange(len(cells.counts)) % 2)[cells.present]
     gaps = disparity(

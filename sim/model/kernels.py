@@ -224,50 +224,80 @@ CITIZEN_SUMS = (
     "online_now",
     "ever_online",
     "non_user",
+    "online_urban",
 )
 
 
 @jit
-def _citizen_block_sums(counts, channel, internet, lit, trust, participated, failed, last_online, non_user,
-                        step, recent_from):  # fmt: skip
-    """Per block of citizens (stored block by block), the sums of CITIZEN_SUMS, in one pass."""
+def _counts(channel, internet, participated, failed, last_online, non_user, urban, step, recent_from):
+    """The counts of CITIZEN_SUMS over one block, branch-free (the compiler vectorizes it)."""
+    n_online = n_assisted = n_paper = n_net = n_part = n_failed = 0
+    n_recent = n_now = n_ever = n_non = n_online_urban = 0
+    for i in range(channel.size):
+        ch = channel[i]
+        online = ch == ONLINE
+        n_online += online
+        n_assisted += ch == ASSISTED
+        n_paper += ch == PAPER
+        n_net += internet[i]
+        n_part += participated[i]
+        n_failed += failed[i]
+        last = last_online[i]
+        n_recent += last >= recent_from
+        n_now += last == step
+        n_ever += last >= 0
+        n_non += non_user[i]
+        n_online_urban += online & urban[i]
+    return (n_online, n_assisted, n_paper, n_net, n_part, n_failed, n_recent, n_now, n_ever, n_non,
+            n_online_urban)  # fmt: skip
+
+
+def _block_sums(counts, channel, internet, lit, trust, participated, failed, last_online, non_user, urban,
+                step, recent_from):  # fmt: skip
+    """Per block of citizens (stored block by block), the sums of CITIZEN_SUMS. Each block
+    is summed by one thread: its counts, then literacy and trust added up in storage order."""
+    bounds = np.zeros(counts.size + 1, np.int64)
+    bounds[1:] = np.cumsum(counts)
     out = np.zeros((counts.size, len(CITIZEN_SUMS)))
-    start = 0
-    for b in range(counts.size):
-        n_online = n_assisted = n_paper = n_net = n_part = n_failed = 0
-        n_recent = n_now = n_ever = n_non = 0
+    for b in numba.prange(counts.size):
+        lo, hi = bounds[b], bounds[b + 1]
+        n = _counts(
+            channel[lo:hi], internet[lo:hi], participated[lo:hi], failed[lo:hi], last_online[lo:hi],
+            non_user[lo:hi], urban[lo:hi], step, recent_from,
+        )  # fmt: skip
         s_lit = s_trust = 0.0
-        for i in range(start, start + counts[b]):
-            ch = channel[i]
-            n_online += ch == ONLINE
-            n_assisted += ch == ASSISTED
-            n_paper += ch == PAPER
-            n_net += internet[i]
-            s_lit += lit[i]
-            s_trust += trust[i]
-            n_part += participated[i]
-            n_failed += failed[i]
-            last = last_online[i]
-            n_recent += last >= recent_from
-            n_now += last == step
-            n_ever += last >= 0
-            n_non += non_user[i]
-        start += counts[b]
+        lit_b, trust_b = lit[lo:hi], trust[lo:hi]
+        for i in range(lit_b.size):
+            s_lit += lit_b[i]
+            s_trust += trust_b[i]
         row = out[b]
-        row[0], row[1], row[2], row[3], row[4], row[5] = n_online, n_assisted, n_paper, n_net, s_lit, s_trust
-        row[6], row[7], row[8], row[9], row[10], row[11] = n_part, n_failed, n_recent, n_now, n_ever, n_non
+        row[0], row[1], row[2], row[3], row[4], row[5] = n[0], n[1], n[2], n[3], s_lit, s_trust
+        row[6], row[7], row[8], row[9], row[10], row[11], row[12] = n[4], n[5], n[6], n[7], n[8], n[9], n[10]
     return out
+
+
+_block_sums_serial = jit(_block_sums)
+_block_sums_parallel = None  # compiled on first use with more than one thread
 
 
 def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -> dict[str, np.ndarray]:
     """Sums by block (e.g. region) of the citizen columns the indicators read: counts of
     each channel, of internet users, participants, failures, of those online in the last
-    year (last online step >= recent_from), this step, ever, and of non-users; sums of
-    literacy and trust."""
+    year (last online step >= recent_from), this step, ever, of non-users and of urban
+    citizens online; sums of literacy and trust. The same whatever the thread count."""
+    global _block_sums_parallel
     s = store.columns
-    out = _citizen_block_sums(
+    if _threads == 1:
+        kernel = _block_sums_serial
+    else:
+        if _block_sums_parallel is None:
+            _block_sums_parallel = numba.njit(cache=True, parallel=True)(_block_sums)
+        numba.set_num_threads(min(_threads, numba.config.NUMBA_NUM_THREADS))
+        kernel = _block_sums_parallel
+    out = kernel(
         counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
-        s["participated"], s["failed"], s["last_online_step"], s["non_user"], int(step), int(recent_from),
+        s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], int(step),
+        int(recent_from),
     )  # fmt: skip
     return {name: out[:, j] for j, name in enumerate(CITIZEN_SUMS)}
 
