@@ -41,25 +41,27 @@ def move_rates(age_shares: np.ndarray) -> np.ndarray:
 
 def turnover(store, age_shares: np.ndarray, income_ratio: np.ndarray, k, seed: int, year: int) -> np.ndarray:
     """Age everyone by one January; returns the rows re-used as new 15-year-olds."""
+    from sim.model.kernels import age_one_year
+
     region, age, urban = store["region"], store["age_band"], store["urban"]
     n_regions = len(age_shares)
     u = rng.uniforms(seed, "cohort", year, len(region))
-    moves = u < move_rates(age_shares)[region, age]
-    leavers = np.flatnonzero(moves & (age == 3))
-
-    # the cells' current 15-29s, before anyone moves: what newcomers are drawn like
-    cell = region.astype(np.int64) * 2 + ~urban
-    young = age == 0
-    n_young = np.bincount(cell, weights=young, minlength=2 * n_regions)
-    lit_young = np.bincount(cell, weights=young * store["digital_literacy"], minlength=2 * n_regions)
-    net_young = np.bincount(cell, weights=young & store["internet"], minlength=2 * n_regions)
+    # the cells' current 15-29s, before anyone moves (what newcomers are drawn like), and
+    # the moves: one compiled pass (cells: region x urban/rural, urban first)
+    n_young, lit_young, net_young = (np.zeros(2 * n_regions) for _ in range(3))
+    leavers = np.empty(len(region), np.int64)
+    n_leavers = age_one_year(
+        region, age, urban, store["digital_literacy"], store["internet"], u, move_rates(age_shares),
+        n_young, lit_young, net_young, leavers,
+    )  # fmt: skip
+    leavers = leavers[:n_leavers].copy()
     mean_lit = np.clip(lit_young / np.maximum(n_young, 1), 0.02, 0.95)
     net_share = net_young / np.maximum(n_young, 1)
 
-    store["age_band"] = np.where(moves & (age < 3), age + 1, age)
     if leavers.size:
         g = rng.stream(seed, "cohort:entry", year)
-        c, r = cell[leavers], region[leavers]
+        r = region[leavers]
+        c = r.astype(np.int64) * 2 + ~urban[leavers]
         m = mean_lit[c]
         store["age_band"][leavers] = 0
         store["digital_literacy"][leavers] = g.beta(4 * m, 4 * (1 - m))

@@ -302,6 +302,30 @@ def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -
     return {name: out[:, j] for j, name in enumerate(CITIZEN_SUMS)}
 
 
+@jit
+def age_one_year(region, age, urban, lit, internet, u, rates, n_young, lit_young, net_young, leavers):
+    """Cohort turnover's pass over the citizens (sim/model/cohorts.py), before anyone moves:
+    adds each region x urban/rural cell's 15-29s (their count, literacy and internet, in
+    storage order, as np.bincount adds them) into n_young, lit_young, net_young; then
+    moves each citizen whose draw u is under its rate (rates[region, band]) up a band, or,
+    from 60+, writes its row into `leavers`. Returns the number of leavers."""
+    n_leavers = 0
+    for i in range(region.size):
+        r, a = region[i], age[i]
+        if a == 0:
+            cell = 2 * r + (0 if urban[i] else 1)
+            n_young[cell] += 1.0
+            lit_young[cell] += lit[i]
+            net_young[cell] += 1.0 if internet[i] else 0.0
+        if u[i] < rates[r, a]:
+            if a < 3:
+                age[i] = a + 1
+            else:
+                leavers[n_leavers] = i
+                n_leavers += 1
+    return n_leavers
+
+
 # --- threads and the calls the model makes -------------------------------------------------
 
 _threads = max(int(os.environ.get("EGOV_THREADS", "1") or 1), 1)
