@@ -77,3 +77,18 @@ def test_citizen_and_firm_objects_are_made_on_demand(busy_params):
 
 def test_warm_up_reports_seconds():
     assert kernels.warm_up() >= 0.0
+
+
+def test_parallel_loops_are_compiled_and_cached_apart_from_the_serial_ones():
+    # numba's disk cache keys a function by its qualified name and bytecode, not by its
+    # compile options: a parallel compile of the same function would share the serial
+    # one's cache entry (and run serially, or the serial run in parallel)
+    try:
+        kernels.set_threads(2)
+        for loop in (kernels._CITIZENS, kernels._BLOCK_SUMS, kernels._BUSINESSES):
+            parallel = loop.compiled()
+            assert parallel is not loop.serial and parallel.targetoptions.get("parallel")
+            assert parallel.py_func.__qualname__ != loop.serial.py_func.__qualname__
+    finally:
+        kernels.set_threads(1)
+    assert kernels._CITIZENS.compiled() is kernels._CITIZENS.serial

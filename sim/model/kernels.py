@@ -26,6 +26,7 @@ import hashlib
 import os
 import sys
 import time
+import types
 from pathlib import Path
 
 import numba
@@ -165,9 +166,6 @@ def _citizen_loop(
             switch[i] = went
 
 
-_citizens_serial = jit(_citizen_loop)
-
-
 @jit
 def add_switches(indptr, indices, switch, delta):
     """delta += ties @ switch, for the few citizens who switched (symmetric ties)."""
@@ -187,17 +185,13 @@ def apply_delta(online_ties, delta):
             delta[j] = 0
 
 
-_citizens_parallel = None  # compiled on first use with more than one thread
-
-
-@jit
 def _business_loop(
     region, size, readiness, adopted, vat_payer,
     quality, peers, mandate_r, outage, open_data,
     c, size_shift, key_adoption, key_drop, spy,
 ):  # fmt: skip
-    """Business.step for every firm."""
-    for i in range(region.size):
+    """Business.step for every firm (each firm's update depends only on the step's start)."""
+    for i in numba.prange(region.size):
         r = region[i]
         rd, ad = readiness[i], adopted[i]
         mandate = mandate_r[r] if vat_payer[i] else 0.0
@@ -276,25 +270,13 @@ def _block_sums(counts, channel, internet, lit, trust, participated, failed, las
     return out
 
 
-_block_sums_serial = jit(_block_sums)
-_block_sums_parallel = None  # compiled on first use with more than one thread
-
-
 def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -> dict[str, np.ndarray]:
     """Sums by block (e.g. region) of the citizen columns the indicators read: counts of
     each channel, of internet users, participants, failures, of those online in the last
     year (last online step >= recent_from), this step, ever, of non-users and of urban
     citizens online; sums of literacy and trust. The same whatever the thread count."""
-    global _block_sums_parallel
     s = store.columns
-    if _threads == 1:
-        kernel = _block_sums_serial
-    else:
-        if _block_sums_parallel is None:
-            _block_sums_parallel = numba.njit(cache=True, parallel=True)(_block_sums)
-        numba.set_num_threads(min(_threads, numba.config.NUMBA_NUM_THREADS))
-        kernel = _block_sums_parallel
-    out = kernel(
+    out = _BLOCK_SUMS.compiled()(
         counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
         s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], int(step),
         int(recent_from),
@@ -342,14 +324,32 @@ def threads() -> int:
     return _threads
 
 
-def _citizen_kernel():
-    global _citizens_parallel
-    if _threads == 1:
-        return _citizens_serial
-    if _citizens_parallel is None:
-        _citizens_parallel = numba.njit(cache=True, parallel=True)(_citizen_loop)
-    numba.set_num_threads(min(_threads, numba.config.NUMBA_NUM_THREADS))
-    return _citizens_parallel
+class _Loop:
+    """A loop over agents compiled twice: serial, and with its `prange` run on threads
+    (compiled on first use with more than one thread). numba's on-disk cache tells
+    compiled functions apart by qualified name and bytecode, not by compile options, so
+    the parallel version is compiled from a copy of the function under its own name:
+    otherwise whichever version was cached first would be loaded for both."""
+
+    def __init__(self, fn):
+        self.serial = jit(fn)
+        self._fn, self._parallel = fn, None
+
+    def compiled(self):
+        """The version for the current thread count (`set_threads`)."""
+        if _threads == 1:
+            return self.serial
+        if self._parallel is None:
+            fn = self._fn
+            twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_parallel",
+                                      fn.__defaults__, fn.__closure__)  # fmt: skip
+            twin.__qualname__ = fn.__qualname__ + "_parallel"
+            self._parallel = numba.njit(cache=True, parallel=True)(twin)
+        numba.set_num_threads(min(_threads, numba.config.NUMBA_NUM_THREADS))
+        return self._parallel
+
+
+_CITIZENS, _BLOCK_SUMS, _BUSINESSES = _Loop(_citizen_loop), _Loop(_block_sums), _Loop(_business_loop)
 
 
 def _keys(keys) -> np.ndarray:
@@ -361,7 +361,7 @@ def citizens(store, x, ties) -> None:
     ties (`ties.online`) up to date from the citizens who switched."""
     s = store.columns
     fold = _threads == 1
-    _citizen_kernel()(
+    _CITIZENS.compiled()(
         s["region"], s["urban"], s["age_band"], s["digital_literacy"], s["internet"], s["trust"],
         s["channel"], s["failed"], s["participated"], s["non_user"], s["last_online_step"],
         ties.online, ties.degree, ties.indptr, ties.indices, ties.delta, ties.switch, fold,
@@ -401,7 +401,7 @@ class Ties:
 def businesses(store, x) -> None:
     """Step every firm in place."""
     s = store.columns
-    _business_loop(
+    _BUSINESSES.compiled()(
         s["region"], s["size"], s["readiness"], s["adopted"], s["vat_payer"],
         x.quality, x.peers, x.mandate, x.outage, x.open_data,
         x.coefficients, np.asarray(x.size_shift, dtype=np.float64),
