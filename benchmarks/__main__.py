@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "engine_ratio":
             console.print(
                 f"ratio of medians (agent/vectorized): [bold]{result['ratio_of_medians']:.1f}x[/]; "
-                f"(Mesa reference/vectorized): [bold]{result['reference_ratio_of_medians']:.1f}x[/]; "
+                f"(Mesa reference/vectorized): [bold]{result['reference_ratio_of_medians']:.1f}x[/] "
+                f"whole run, [bold]{result['reference_rule_ratio_of_medians']:.1f}x[/] citizen+firm "
+                "rule vs loops; "
                 f"max |difference| of national tables: {result['max_abs_table_difference']:.3g}"
             )
         if name == "cost_growth":
