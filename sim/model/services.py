@@ -45,6 +45,19 @@ class ServiceCatalogue:
         self.of_agency = [np.flatnonzero(self.owner == a) for a in range(depends.shape[1])]
         self._serves: dict[str, np.ndarray] = {}
         self._serves_key = b""
+        self._memo: dict[str, tuple[tuple, np.ndarray]] = {}
+
+    def _remembered(self, name: str, key: tuple, compute) -> np.ndarray:
+        """compute(), or its last result if `key` (the bytes of every input) is unchanged:
+        the model asks for the same values several times a step (inputs, indicators). The
+        result is read-only, as it is shared."""
+        last = self._memo.get(name)
+        if last is not None and last[0] == key:
+            return last[1]
+        value = compute()
+        value.flags.writeable = False
+        self._memo[name] = (key, value)
+        return value
 
     def __len__(self) -> int:
         return len(self.names)
@@ -89,9 +102,13 @@ class ServiceCatalogue:
     def mean_link(self, interop: np.ndarray) -> np.ndarray:
         """Per service, the mean linkage (owner x partner interoperability) over its data
         dependencies; 1 for services that need no one else's data (the G2G strength)."""
-        link = interop[self.owner][:, None] * interop[None, :]
-        n = self.depends.sum(axis=1)
-        return np.where(n > 0, (link * self.depends).sum(axis=1) / np.maximum(n, 1), 1.0)
+
+        def compute():
+            link = interop[self.owner][:, None] * interop[None, :]
+            n = self.depends.sum(axis=1)
+            return np.where(n > 0, (link * self.depends).sum(axis=1) / np.maximum(n, 1), 1.0)
+
+        return self._remembered("mean_link", (interop.tobytes(),), compute)
 
     def links_joined(self, joined: np.ndarray) -> np.ndarray:
         """Per service, the share of its external data dependencies on which both the owner
@@ -110,7 +127,13 @@ class ServiceCatalogue:
 
     def effective_quality(self, interop, outage, penalty) -> np.ndarray:
         """Maturity (as a share of level 4) x linkage, zero while the owner is down."""
-        return self.maturity / 4.0 * self.linkage(interop, penalty) * ~outage[self.owner]
+        interop, outage = np.asarray(interop), np.asarray(outage)
+        key = (interop.tobytes(), outage.tobytes(), self.maturity.tobytes(), float(penalty))
+        return self._remembered(
+            "effective_quality",
+            key,
+            lambda: self.maturity / 4.0 * self.linkage(interop, penalty) * ~outage[self.owner],
+        )
 
     def by_region(self, values: np.ndarray, audience: str) -> np.ndarray:
         """Mean of a per-service value over the available services a region's audience can use."""
