@@ -157,6 +157,8 @@ def schema_bounds(params: Params, path: str) -> tuple[float, float]:
             lo = max(lo, getattr(m, "ge", None) if getattr(m, "ge", None) is not None else -math.inf)
             hi = min(hi, getattr(m, "le", None) if getattr(m, "le", None) is not None else math.inf)
         model = info.annotation if isinstance(info.annotation, type) else None
+        if i + 1 < len(parts) and isinstance(parts[i + 1], int) and args and hasattr(args[0], "model_fields"):
+            model = args[0]  # an element of a list of specs (events.0.intensity)
         if model is None or not hasattr(model, "model_fields"):
             model = None
             if i + 1 < len(parts) and not isinstance(parts[i + 1], int):
