@@ -73,7 +73,8 @@ class RefCitizen(mesa.Agent):
             self.internet = not rand() < v.loss_hazard[r]
         else:
             coverage = v.coverage_urban[r] if self.urban else v.coverage_rural[r]
-            p = k.access_rate / spy * coverage * (0.3 + 0.7 * lit) * v.affordability[r]
+            hazard = k.access_rate + k.access_imitation * v.adopters[r]
+            p = hazard / spy * coverage * (0.3 + 0.7 * lit) * v.affordability[r]
             self.internet = rand() < p
 
         self.failed = False
@@ -227,6 +228,7 @@ class MesaReference(EGovModel):
                 "engagement",
                 "responsiveness",
                 "outage",
+                "adopters",
             ),
         )
         self.v.trust_shock = inputs.trust_shock

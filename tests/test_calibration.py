@@ -135,6 +135,24 @@ def test_calibrate_recovers_known_parameters_after_a_kill_and_resume(tmp_path):
     assert other.returncode == 2 and "exists" in other.stderr
 
 
+def test_calibrate_runs_on_a_dask_cluster(tmp_path):
+    """The same calibration on Dask workers (a local cluster the command starts; a running
+    scheduler is reached with --scheduler, as for sweeps): it completes every generation
+    and writes the posterior, the scenario and the fit report."""
+    pytest.importorskip("distributed")
+    targets = synthetic_targets(tmp_path)
+    out = tmp_path / "cal"
+    done = egov("calibrate", "--targets", targets, "--out", out, "--scale", "40", "--seeds", "1",
+                "--population", "6", "--generations", "2", "--draws", "2",
+                "--executor", "dask", "--workers", "2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert cal.open_history(out / "abc.db").n_populations == 2
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert len(posterior) == 6 and np.isclose(posterior["weight"].sum(), 1.0)
+    assert "on dask" in (out / "calibrated.yaml").read_text()
+    assert (out / "fit.md").exists()
+
+
 def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
     shipped = cal.load_targets()
     assert {t.group for t in shipped.targets} >= {
@@ -256,13 +274,28 @@ def test_merging_calibrated_values_into_a_scenario_replaces_the_previous_calibra
     path.write_text((experiments.SHIPPED.parent / "scenarios" / "kazakhstan_baseline.yaml").read_text())
     for values, header in (
         ({"coefficients.online_intercept": -6.5, "coefficients.non_user_by_age.2": 0.5}, ["first"]),
-        ({"coefficients.service_need": 0.3}, ["second"]),
+        ({"coefficients.service_need": 0.3, "events.0.intensity": 0.45}, ["second"]),
     ):
         path.write_text(cal.merge_into_scenario(path, values, sim.Params(), header))
     text = path.read_text()
     assert text.count(cal.CALIBRATION_MARK) == 1 and "#   second" in text and "first" not in text
+    assert text.count("events:") == 1
     params = load_scenario(path).params
     assert params.coefficients.service_need == 0.3
+    assert params.policies == sim.Params().policies
+    shipped = sim.Params().events[0]
+    assert params.events[0] == shipped.model_copy(update={"intensity": 0.45})
+
+
+def test_a_calibrated_event_field_extends_the_baseline_with_its_events(tmp_path):
+    import sim
+
+    path = tmp_path / "calibrated.yaml"
+    values = {"coefficients.access_rate": 0.03, "events.0.intensity": 0.45}
+    path.write_text(cal.scenario_yaml("kazakhstan_baseline", "k", values, sim.Params(), ["how"]))
+    params = load_scenario(path).params
+    assert params.coefficients.access_rate == 0.03
+    assert [e.intensity for e in params.events] == [0.45]
     assert params.policies == sim.Params().policies
 
 

@@ -205,3 +205,28 @@ def test_c2g_reports_change_government():
         )
         maturity = {on: m.national_frame()["mean_service_maturity"].iloc[-1] for on, m in runs.items()}
         assert maturity[True] > maturity[False], maturity
+
+
+def hazard_growth(internet: pd.Series) -> float:
+    """How much the yearly chance of getting connected (new users over those not yet
+    online) grew: mean over 2010-2013 against mean over 2005-2008."""
+    d = internet.loc[2005:2014].to_numpy()
+    hazard = np.diff(d) / (1.0 - d[:-1])
+    return float(hazard[5:8].mean() / hazard[0:3].mean())
+
+
+def test_word_of_mouth_makes_internet_take_off():
+    """Bass diffusion: getting connected is likelier the more of one's region is online,
+    so the hazard of connecting accelerates (the record's flat start and jump from 2008).
+    The paired run without word of mouth has only coverage and literacy growth to
+    accelerate it, and ends 2014 far lower."""
+    for seed in (1, 2, 3):
+        p = baseline(seed, scale=3000.0)
+        p.end_year = 2014
+        off = p.model_copy(deep=True)
+        off.feedbacks.word_of_mouth = False
+        on_curve = yearly(p, seed)["internet_use_share"]
+        off_curve = yearly(off, seed)["internet_use_share"]
+        assert hazard_growth(on_curve) >= 3.0, (seed, hazard_growth(on_curve))
+        assert hazard_growth(off_curve) <= 2.6, (seed, hazard_growth(off_curve))
+        assert on_curve.loc[2014] > 2 * off_curve.loc[2014], (seed, on_curve.loc[2014], off_curve.loc[2014])

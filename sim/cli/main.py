@@ -50,7 +50,20 @@ def main() -> None:
             soft_wrap=True,
         )
         sys.exit(2)
-    except cx.Abort:
+    except (getattr(cx, "Abort", KeyboardInterrupt), KeyboardInterrupt):
         err_console.print("[bold red]error[/]: interrupted", highlight=False)
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`egov ... | head`): stop quietly
+        _silence_stdout()
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush into a closed pipe does
+    not print a second error (the recipe of the Python signal docs)."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -157,6 +157,8 @@ def schema_bounds(params: Params, path: str) -> tuple[float, float]:
             lo = max(lo, getattr(m, "ge", None) if getattr(m, "ge", None) is not None else -math.inf)
             hi = min(hi, getattr(m, "le", None) if getattr(m, "le", None) is not None else math.inf)
         model = info.annotation if isinstance(info.annotation, type) else None
+        if i + 1 < len(parts) and isinstance(parts[i + 1], int) and args and hasattr(args[0], "model_fields"):
+            model = args[0]  # an element of a list of specs (events.0.intensity)
         if model is None or not hasattr(model, "model_fields"):
             model = None
             if i + 1 < len(parts) and not isinstance(parts[i + 1], int):
@@ -599,26 +601,45 @@ def scenario_yaml(
     header: list[str],
 ) -> str:
     """A scenario file extending `parent` with the calibrated values (tuples are written
-    whole, with the calibrated element changed)."""
+    whole, with the calibrated element changed; a calibrated event field rewrites the
+    `events` list, which replaces the parent's)."""
     coefficients: dict[str, Any] = {}
+    events = [e.model_dump() for e in base.events]
+    events_changed = False
     for path, value in values.items():
         parts = split_path(path)
-        if parts[0] != "coefficients":
-            raise CalibrationError([f"{path}: only coefficients can be written to a calibrated scenario"])
-        if len(parts) == 2:
+        if parts[0] == "events" and len(parts) == 3 and isinstance(parts[1], int):
+            events[parts[1]][parts[2]] = value
+            events_changed = True
+        elif parts[0] != "coefficients":
+            raise CalibrationError(
+                [f"{path}: only coefficients and event fields can be written to a calibrated scenario"]
+            )
+        elif len(parts) == 2:
             coefficients[parts[1]] = value
         else:
             current = list(coefficients.get(parts[1], getattr(base.coefficients, parts[1])))
             current[parts[2]] = value
             coefficients[parts[1]] = current
     lines = [f"# {h}" if h else "#" for h in header]
-    lines += [f"extends: {parent}", f"name: {name}", "coefficients:"]
+    lines += [f"extends: {parent}", f"name: {name}"]
+    if events_changed:
+        lines += events_block(events)
+    lines.append("coefficients:")
     for k, v in coefficients.items():
         if isinstance(v, list):
             lines.append(f"  {k}: [{', '.join(_fmt(x) for x in v)}]")
         else:
             lines.append(f"  {k}: {_fmt(v)}")
     return "\n".join(lines) + "\n"
+
+
+def events_block(events: list[dict[str, Any]]) -> list[str]:
+    """An `events:` block, one flow mapping per event."""
+    def item(e: dict[str, Any]) -> str:
+        return "  - {" + ", ".join(f"{k}: {_fmt(v) if isinstance(v, float) else v}" for k, v in e.items()) + "}"
+
+    return ["events:", *(item(e) for e in events)]
 
 
 def write_new(path: Path, text: str, force: bool = False) -> None:
@@ -763,7 +784,15 @@ def merge_into_scenario(path: Path, values: dict[str, float], base: Params, head
                 continue
             skipping_block = False
         out.append(line)
-    block = scenario_yaml("x", "x", values, base, []).split("coefficients:\n", 1)[1].rstrip("\n").split("\n")
+    written = scenario_yaml("x", "x", values, base, [])
+    block = written.split("coefficients:\n", 1)[1].rstrip("\n").split("\n")
+    if "\nevents:\n" in written:  # a calibrated event field: the events block is replaced
+        events = written.split("\nevents:\n", 1)[1].split("\ncoefficients:", 1)[0].split("\n")
+        at = out.index("events:")
+        end = at + 1
+        while end < len(out) and out[end].startswith(("  ", "#")):
+            end += 1
+        out[at:end] = ["events:", *events]
     name_at = next(i for i, line in enumerate(out) if not line.startswith("#"))
     mark = [CALIBRATION_MARK, *[f"#   {h}" for h in header]]
     out = out[:name_at] + mark + out[name_at:]

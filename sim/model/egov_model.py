@@ -46,12 +46,15 @@ Engine = Literal["vectorized", "agent"]
 
 def effective_coefficients(params: Params) -> Coefficients:
     """The coefficients with switched-off feedbacks zeroed: network effects (peers) and
-    habit live in the citizens' and firms' choice, so switching them off is a zero."""
+    habit live in the citizens' and firms' choice and word of mouth in the citizens'
+    access, so switching them off is a zero."""
     fb, off = params.feedbacks, {}
     if not fb.network_effects:
         off.update(online_peers=0.0, business_peers=0.0)
     if not fb.habit:
         off["online_habit"] = 0.0
+    if not fb.word_of_mouth:
+        off["access_imitation"] = 0.0
     return params.coefficients.model_copy(update=off)
 
 
@@ -413,6 +416,7 @@ class EGovModel(mesa.Model):
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
             outage=outage,
+            adopters=self.citizen_blocks.means(self.citizen_store["internet"]),
             trust_shock=self._breach_trust_shock(),
             keys=citizen_kind.Keys(*self._keys(citizen_kind.DECISIONS)),
             steps_per_year=self.params.steps_per_year,

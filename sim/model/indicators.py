@@ -167,11 +167,12 @@ def survey_indicators(m: ModelState, means: dict[str, np.ndarray] | None = None)
     per month, people who ever transacted online, persistent non-users."""
     means = means if means is not None else citizen_means(m)
     spy = m.params.steps_per_year
+    k = m.params.coefficients
     out = {"egov_users_12m_share": means["online_12m"]}
-    out["egov_households_12m_share"] = households_with_a_user(
-        out["egov_users_12m_share"], m.params.coefficients.household_adults
+    out["egov_households_12m_share"] = households_with_a_user(out["egov_users_12m_share"], k.household_adults)
+    out["online_transactions_per_month"] = (
+        means["online_now"] * m.people_by_region * (12 / spy) * k.eservices_per_contact
     )
-    out["online_transactions_per_month"] = means["online_now"] * m.people_by_region * (12 / spy)
     out["people_ever_online"] = means["ever_online"] * m.people_by_region
     out["non_user_share"] = means["non_user"]
     return out

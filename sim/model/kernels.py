@@ -99,7 +99,7 @@ def _citizen_loop(
     region, urban, age, lit, internet, trust, channel, failed, participated, non_user, last_online,
     online_ties, degree, indptr, indices, delta, switch, fold,
     quality, cov_u, cov_r, centre_u, centre_r, afford, loss, paper_open, dose, engagement,
-    responsiveness, outage,
+    responsiveness, outage, adopters,
     c, age_factor, online_age, keys, spy, step, trust_shock,
 ):  # fmt: skip
     """Citizen.step for every citizen, in the rule's order of operations."""
@@ -123,7 +123,7 @@ def _citizen_loop(
             got_access = not u_access < loss[r]
         else:
             coverage = cov_u[r] if urb else cov_r[r]
-            got_access = u_access < c_access_probability(c, coverage, lt, spy, afford[r])
+            got_access = u_access < c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
 
         new_ch, fl, new_tr = np.int64(ch), False, tr
         if u_need < p_need:
@@ -367,7 +367,7 @@ def citizens(store, x, ties) -> None:
         ties.online, ties.degree, ties.indptr, ties.indices, ties.delta, ties.switch, fold,
         x.quality, x.coverage_urban, x.coverage_rural, x.centre_reach, x.centre_reach_rural,
         x.affordability, x.loss_hazard, x.paper_open, x.literacy_dose, x.engagement,
-        x.responsiveness, x.outage,
+        x.responsiveness, x.outage, x.adopters,
         x.coefficients, np.asarray(x.literacy_age_factor, dtype=np.float64),
         np.asarray(x.online_age, dtype=np.float64), _keys(x.keys), int(x.steps_per_year),
         int(x.step), float(x.trust_shock),
@@ -418,7 +418,7 @@ def warm_up() -> float:
     one = np.ones(1)
     k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
     x = citizen.CitizenInputs(
-        *([one] * 12), 0.0,
+        *([one] * 13), 0.0,
         citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
     )  # fmt: skip
     citizens(cs, x, Ties(np.array([0, 1, 2]), np.array([1, 0]), cs["channel"]))

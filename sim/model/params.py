@@ -475,6 +475,15 @@ class Coefficients(Strict):
         "Yearly hazard of getting internet access where fully covered, for a fully "
         "literate citizen [1/year].",
     )
+    access_imitation: float = unit(
+        0.0,
+        0.0,
+        20.0,
+        "Word of mouth in getting connected (the imitation coefficient q of Bass 1969): "
+        "the yearly access hazard grows by q x the share of the region already online "
+        "[1/year at full adoption]. With a small access_rate it gives the S-shaped take-off "
+        "of the record (flat to 2007, +0.4 in four years).",
+    )
     service_need: float = unit(
         0.25,
         0.0,
@@ -633,6 +642,15 @@ class Coefficients(Strict):
         "Effective independent adults per household [persons]: households using e-gov = "
         "1 - (1 - individual share)^h. BNS households average 3.5 persons (2.4 aged 15+); "
         "members' use is correlated, so h is below that.",
+    )
+    eservices_per_contact: float = unit(
+        1.0,
+        0.1,
+        20.0,
+        "E-services one online contact stands for [services]: a citizen who deals with the "
+        "state online in a month files several requests (certificates, payments, "
+        "registrations); the records count services, the model counts people. Measurement "
+        "only (online_transactions_per_month); no rule reads it.",
     )
     vat_payer_share: tuple[float, float, float, float] = Field(
         (0.05, 0.3, 0.8, 1.0),
@@ -960,6 +978,12 @@ class Feedbacks(Strict):
         True,
         description="Habit and switching costs: a citizen who last went online leans to it "
         "again (online_habit). Off: set to 0.",
+    )
+    word_of_mouth: bool = Field(
+        True,
+        description="Getting connected is likelier the more of one's region is already "
+        "online (access_imitation, a Bass diffusion: slow start, take-off, saturation). "
+        "Off: set to 0.",
     )
     breach_trust: bool = Field(
         True,

@@ -2,7 +2,8 @@
 
 Each month a citizen
 1. learns (digital literacy grows with use and with literacy courses in the region),
-2. may get internet access where broadband covers their area,
+2. may get internet access where broadband covers their area, the sooner the more of
+   their region is already online (word of mouth, a Bass diffusion),
 3. may need a public service, and then chooses a channel - online self-service, assisted
    at a public service centre, or paper - with a UTAUT-shaped probability (performance
    expectancy = service quality, effort expectancy = literacy, social influence = share
@@ -44,6 +45,7 @@ class CitizenCoefficients(NamedTuple):
 
     literacy_learning: float
     access_rate: float
+    access_imitation: float
     service_need: float
     online_intercept: float
     online_quality: float
@@ -95,6 +97,7 @@ class CitizenInputs:
     engagement: np.ndarray  # engagement-channel strength, by region
     responsiveness: np.ndarray
     outage: np.ndarray  # share of the region's citizen services in outage
+    adopters: np.ndarray  # share of the region's people with internet at step start
     trust_shock: float  # trust every citizen loses this step to a visible breach
     keys: Keys
     steps_per_year: int
@@ -124,6 +127,7 @@ class RegionValues(NamedTuple):
     engagement: list
     responsiveness: list
     outage: list
+    adopters: list
     online_before: list  # by citizen
 
 
@@ -161,8 +165,12 @@ def new_literacy(c, lit, internet, dose, age_factor, spy):
 
 
 @formula
-def access_probability(c, coverage, lit, spy, affordability):
-    return c.access_rate / spy * coverage * (0.3 + 0.7 * lit) * affordability
+def access_probability(c, coverage, lit, spy, affordability, adopters):
+    """Bass diffusion: an innovation part (access_rate) and an imitation part that grows
+    with the share of the region already online (word of mouth: people get connected
+    because those around them are), on top of coverage, literacy and affordability."""
+    hazard = c.access_rate + c.access_imitation * adopters
+    return hazard / spy * coverage * (0.3 + 0.7 * lit) * affordability
 
 
 @formula
@@ -251,7 +259,7 @@ class Citizen(ColumnAgent):
             got_access = not uniform(key.access_loss, i) < v.loss_hazard[r]
         else:
             coverage = v.coverage_urban[r] if urban else v.coverage_rural[r]
-            p_access = access_probability(c, coverage, lit, spy, v.affordability[r])
+            p_access = access_probability(c, coverage, lit, spy, v.affordability[r], v.adopters[r])
             got_access = uniform(key.access, i) < p_access
 
         new_channel, failed, new_trust = channel, False, trust
