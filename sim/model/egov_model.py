@@ -416,7 +416,7 @@ class EGovModel(mesa.Model):
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
             outage=outage,
-            adopters=self.citizen_blocks.means(self.citizen_store["internet"]),
+            adopters=self._internet_shares(),
             trust_shock=self._breach_trust_shock(),
             keys=citizen_kind.Keys(*self._keys(citizen_kind.DECISIONS)),
             steps_per_year=self.params.steps_per_year,
@@ -426,6 +426,12 @@ class EGovModel(mesa.Model):
             online_age=tuple(float(v) for v in k.online_age),
         )
         return self.citizen_inputs
+
+    def _internet_shares(self) -> np.ndarray:
+        """Share of each region's people with internet (citizens of a region weigh the
+        same): a compiled count per region block, the numbers of citizen_blocks.means."""
+        counts = self.citizen_blocks.counts
+        return kernels.block_counts(self.citizen_store["internet"], counts) / np.maximum(counts, 1)
 
     def _breach_trust_shock(self) -> float:
         """Trust every citizen loses this step: a visible breach is national news, in
