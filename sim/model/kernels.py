@@ -360,6 +360,11 @@ class _Loop:
         if _threads == 1:
             return self.serial
         if self._parallel is None:
+            # threads that sleep between the parallel loops instead of spinning: a
+            # spinning thread takes a core from the serial work between loops and, on a
+            # shared machine, from other processes (read when OpenMP starts; a setting
+            # of the user's is kept)
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             fn = self._fn
             twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_parallel",
                                       fn.__defaults__, fn.__closure__)  # fmt: skip
