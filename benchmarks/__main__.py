@@ -35,7 +35,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--threads",
         type=int,
         default=None,
-        help="threads of the compiled citizen loop in every worker (EGOV_THREADS; default 1)",
+        help="threads of the compiled loops in every worker (EGOV_THREADS; default 1: on a "
+        "shared machine a second thread waits for a busy core)",
     )
     args = p.parse_args(argv)
     if args.repeats < 1:

@@ -194,7 +194,12 @@ def scale(cfg: Config, repeats: int, progress: Progress) -> dict:
         + ("" if start is None else f", {start}-{end}")
         + "), each repeat in a fresh process: build and run wall time, throughput "
         "(citizens x steps / run seconds), peak resident memory (VmHWM).",
-        "settings": {"targets": list(cfg.scale_citizens), "repeats": repeats, "seed": 0},
+        "settings": {
+            "targets": list(cfg.scale_citizens),
+            "repeats": repeats,
+            "seed": 0,
+            "threads": runs[0]["kernels"]["threads"],
+        },
         "sizes": per_size,
         "rows": rows,
     }
@@ -442,8 +447,9 @@ def goals(results: dict, cfg: Config, quick: bool) -> list[dict]:
         rss is not None and rss <= 4096,
     )
     run = _find(size_rows, "run")["median"] if s else None
+    threads = s["settings"]["threads"] if s else None
     add(
-        f"throughput at {label} citizens, median",
+        f"throughput at {label} citizens, median ({threads} kernel thread{'s' if threads != 1 else ''})",
         ">= 60,000,000 citizen-steps/s (issue 15; issues 10/11: 20,000,000)",
         rate,
         "1/s",
