@@ -85,7 +85,7 @@ def test_parallel_loops_are_compiled_and_cached_apart_from_the_serial_ones():
     # one's cache entry (and run serially, or the serial run in parallel)
     try:
         kernels.set_threads(2)
-        for loop in (kernels._CITIZENS, kernels._BLOCK_SUMS, kernels._BUSINESSES):
+        for loop in (kernels._CITIZENS, kernels._BLOCK_SUMS, kernels._BUSINESSES, kernels._APPLY_DELTA):
             parallel = loop.compiled()
             assert parallel is not loop.serial and parallel.targetoptions.get("parallel")
             assert parallel.py_func.__qualname__ != loop.serial.py_func.__qualname__

@@ -176,13 +176,17 @@ def add_switches(indptr, indices, switch, delta):
                 delta[indices[p]] += s
 
 
-@jit
-def apply_delta(online_ties, delta):
+def _apply_delta(online_ties, delta):
     """online_ties += delta; delta = 0."""
-    for j in range(delta.size):
+    for j in numba.prange(delta.size):
         if delta[j] != 0:
             online_ties[j] += delta[j]
             delta[j] = 0
+
+
+def apply_delta(online_ties, delta) -> None:
+    """online_ties += delta; delta = 0 (on threads with more than one)."""
+    _APPLY_DELTA.compiled()(online_ties, delta)
 
 
 def _business_loop(
@@ -375,6 +379,7 @@ class _Loop:
 
 
 _CITIZENS, _BLOCK_SUMS, _BUSINESSES = _Loop(_citizen_loop), _Loop(_block_sums), _Loop(_business_loop)
+_APPLY_DELTA = _Loop(_apply_delta)
 
 
 def _keys(keys) -> np.ndarray:
