@@ -35,7 +35,8 @@ def test_counter_draws_look_uniform_and_streams_differ():
     assert len({rng.key(s, d, t) for s in range(5) for d in ("a", "b") for t in range(50)}) == 500
 
 
-def test_results_do_not_depend_on_the_thread_count(busy_params):
+def test_results_do_not_depend_on_the_thread_count(busy_params, monkeypatch):
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)  # threads even for this small world
     tables = []
     try:
         for n in (1, 2):
@@ -51,7 +52,8 @@ def test_results_do_not_depend_on_the_thread_count(busy_params):
         np.testing.assert_array_equal(cols1[column], cols2[column], err_msg=column)
 
 
-def test_online_tie_counts_stay_exact_whatever_the_thread_count(busy_params):
+def test_online_tie_counts_stay_exact_whatever_the_thread_count(busy_params, monkeypatch):
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
     try:
         for n in (1, 2):
             kernels.set_threads(n)
@@ -83,12 +85,14 @@ def test_parallel_loops_are_compiled_and_cached_apart_from_the_serial_ones():
     # numba's disk cache keys a function by its qualified name and bytecode, not by its
     # compile options: a parallel compile of the same function would share the serial
     # one's cache entry (and run serially, or the serial run in parallel)
+    loops = (kernels._CITIZENS, kernels._BLOCK_SUMS, kernels._BUSINESSES, kernels._APPLY_DELTA)
     try:
         kernels.set_threads(2)
-        for loop in (kernels._CITIZENS, kernels._BLOCK_SUMS, kernels._BUSINESSES, kernels._APPLY_DELTA):
-            parallel = loop.compiled()
+        for loop in loops:
+            parallel = loop.compiled(kernels.PARALLEL_MIN)
             assert parallel is not loop.serial and parallel.targetoptions.get("parallel")
             assert parallel.py_func.__qualname__ != loop.serial.py_func.__qualname__
+            assert loop.compiled(kernels.PARALLEL_MIN - 1) is loop.serial  # small loops stay serial
     finally:
         kernels.set_threads(1)
-    assert kernels._CITIZENS.compiled() is kernels._CITIZENS.serial
+    assert all(loop.compiled(kernels.PARALLEL_MIN) is loop.serial for loop in loops)

@@ -186,7 +186,7 @@ def _apply_delta(online_ties, delta):
 
 def apply_delta(online_ties, delta) -> None:
     """online_ties += delta; delta = 0 (on threads with more than one)."""
-    _APPLY_DELTA.compiled()(online_ties, delta)
+    _APPLY_DELTA.compiled(delta.size)(online_ties, delta)
 
 
 def _business_loop(
@@ -300,7 +300,7 @@ def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -
     year (last online step >= recent_from), this step, ever, of non-users and of urban
     citizens online; sums of literacy and trust. The same whatever the thread count."""
     s = store.columns
-    out = _BLOCK_SUMS.compiled()(
+    out = _BLOCK_SUMS.compiled(store.n)(
         counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
         s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], int(step),
         int(recent_from),
@@ -348,6 +348,9 @@ def threads() -> int:
     return _threads
 
 
+PARALLEL_MIN = 100_000  # agents in a loop below which it stays serial whatever the threads
+
+
 class _Loop:
     """A loop over agents compiled twice: serial, and with its `prange` run on threads
     (compiled on first use with more than one thread). numba's on-disk cache tells
@@ -359,9 +362,10 @@ class _Loop:
         self.serial = jit(fn)
         self._fn, self._parallel = fn, None
 
-    def compiled(self):
-        """The version for the current thread count (`set_threads`)."""
-        if _threads == 1:
+    def compiled(self, n: int):
+        """The version for the current thread count (`set_threads`) and a loop over n
+        agents: serial below PARALLEL_MIN, where waking a thread costs more than it saves."""
+        if _threads == 1 or n < PARALLEL_MIN:
             return self.serial
         if self._parallel is None:
             # threads that sleep between the parallel loops instead of spinning: a
@@ -390,8 +394,9 @@ def citizens(store, x, ties) -> None:
     """Step every citizen in place (columns of `store`), then bring the counts of online
     ties (`ties.online`) up to date from the citizens who switched."""
     s = store.columns
-    fold = _threads == 1
-    _CITIZENS.compiled()(
+    kernel = _CITIZENS.compiled(store.n)
+    fold = kernel is _CITIZENS.serial
+    kernel(
         s["region"], s["urban"], s["age_band"], s["digital_literacy"], s["internet"], s["trust"],
         s["channel"], s["failed"], s["participated"], s["non_user"], s["last_online_step"],
         ties.online, ties.degree, ties.indptr, ties.indices, ties.delta, ties.switch, fold,
@@ -431,7 +436,7 @@ class Ties:
 def businesses(store, x) -> None:
     """Step every firm in place."""
     s = store.columns
-    _BUSINESSES.compiled()(
+    _BUSINESSES.compiled(store.n)(
         s["region"], s["size"], s["readiness"], s["adopted"], s["vat_payer"],
         x.quality, x.peers, x.mandate, x.outage, x.open_data,
         x.coefficients, np.asarray(x.size_shift, dtype=np.float64),
