@@ -306,13 +306,12 @@ HOLD_AT_REDUCED_SCALE = [
     "stage2_year",
     "stage3_year",
     "stage4_year",
-    "internet_2005",
-    "internet_2011",
-    "internet_2014",
-    "households_karaganda_2020",
+    *[f"internet_{year}" for year in range(2005, 2014)],
+    "households_2018",
     "households_almaty_2020",
     "services_electronic_2021",
     "eservices_2006_2012",
+    "lockdown_2020",
 ]
 
 

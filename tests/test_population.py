@@ -131,7 +131,10 @@ def test_twelve_month_use_counts_until_december_and_not_after():
         nat = metrics.national_indicators(m, metrics.region_indicators(m))
         assert nat["egov_users_12m_share"] == pytest.approx(one / people if counted else 0.0)
         assert nat["people_ever_online"] == pytest.approx(one)  # ever: still counted after
-        assert nat["online_transactions_per_month"] == pytest.approx(one if step == january_2019 else 0.0)
+        services = one * m.params.coefficients.eservices_per_contact  # a contact stands for several
+        assert nat["online_transactions_per_month"] == pytest.approx(
+            services if step == january_2019 else 0.0
+        )
     assert metrics.households_with_a_user(0.2, 1.0) == pytest.approx(0.2)
     assert metrics.households_with_a_user(0.2, 2.0) == pytest.approx(0.36)
 

@@ -636,8 +636,10 @@ def scenario_yaml(
 
 def events_block(events: list[dict[str, Any]]) -> list[str]:
     """An `events:` block, one flow mapping per event."""
+
     def item(e: dict[str, Any]) -> str:
-        return "  - {" + ", ".join(f"{k}: {_fmt(v) if isinstance(v, float) else v}" for k, v in e.items()) + "}"
+        fields = (f"{k}: {_fmt(v) if isinstance(v, float) else v}" for k, v in e.items())
+        return "  - {" + ", ".join(fields) + "}"
 
     return ["events:", *(item(e) for e in events)]
 
