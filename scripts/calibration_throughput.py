@@ -18,6 +18,15 @@ import time
 import numpy as np
 
 
+def _warm(_: int) -> None:
+    """Load the compiled kernels in a worker (compiling them if the cache is cold), then
+    wait a moment so that every worker of the pool gets one of these tasks."""
+    from sim.model import kernels
+
+    kernels.warm_up()
+    time.sleep(0.5)
+
+
 def main() -> None:
     from sim.experiments import calibration as cal
     from sim.experiments.executors import open_executor
@@ -38,8 +47,8 @@ def main() -> None:
     for n in [int(w) for w in args.workers.split(",")]:
         handle = open_executor("process", n)
         try:
-            # warm the workers (imports) before timing
-            list(handle.executor.map(abs, range(n)))
+            # warm the workers (imports, compiled kernels) before timing
+            list(handle.executor.map(_warm, range(n)))
             t0 = time.perf_counter()
             cal.posterior_predictive(
                 targets, points, seeds, scale=args.scale, end_year=None, executor=handle.executor
