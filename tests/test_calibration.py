@@ -30,6 +30,10 @@ name: synthetic_recovery
 start_year: 2005
 end_year: 2012
 world: {kind: synthetic, n_regions: 2, synthetic_population: 40000, scale: 40}
+# without word of mouth, so that internet use and e-government use stay below saturation
+# in 2006-2012 and both parameters move the targets (with it this small world is online
+# by 2008, and the intercept hardly moves use)
+coefficients: {access_imitation: 0.0}
 """
 
 
