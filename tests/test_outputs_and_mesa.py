@@ -310,7 +310,7 @@ def test_ctrl_c_during_a_run_leaves_no_result_and_one_line(tmp_path):
     import time
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", "kazakhstan_baseline", "--scale", "500", "--out", "out", "-q"],
+        [sys.executable, "-m", "sim", "run", "kazakhstan_baseline", "--scale", "100", "--out", "out", "-q"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
