@@ -116,7 +116,6 @@ def _citizen_loop(
         # the draws every citizen needs, made up front (independent, so they overlap)
         u_access = draw(keys[K_ACCESS_LOSS] if net else keys[K_ACCESS], i)
         u_need = draw(keys[K_NEED], i)
-        u_part = draw(keys[K_PARTICIPATION], i)
 
         new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[a], spy)
         if net:
@@ -146,8 +145,10 @@ def _citizen_loop(
                     last_online[i] = step
 
         took_part = False
-        if net and u_part < part_bound[r]:
-            took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
+        if net:  # only the connected can take part: only they need the draw
+            u_part = draw(keys[K_PARTICIPATION], i)
+            if u_part < part_bound[r]:
+                took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
         if took_part:
             new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
 
