@@ -79,7 +79,12 @@ class RefCitizen(mesa.Agent):
 
         self.failed = False
         new_trust = trust
-        if rand() < m.p_need:
+        p_need = m.p_need
+        if m.v.need_surge > 0.0 and self.last_online_step >= 0 and m.steps - self.last_online_step <= spy:
+            p_need = min(k.service_need * (1.0 + m.v.need_surge), 1.0)
+            if spy != 12:
+                p_need = 1.0 - (1.0 - p_need) ** (12.0 / spy)
+        if rand() < p_need:
             can_online = internet and not self.non_user
             centre = v.centre_reach[r] if self.urban else v.centre_reach_rural[r]
             p_online = 0.0
@@ -232,6 +237,7 @@ class MesaReference(EGovModel):
             ),
         )
         self.v.trust_shock = inputs.trust_shock
+        self.v.need_surge = inputs.need_surge
         self.agents_by_type[RefCitizen].shuffle_do("step")
         self.rule_s += perf_counter() - start
         start = perf_counter()

@@ -283,6 +283,11 @@ class EGovModel(mesa.Model):
         """Multiplier of the cyber-incident rate: the strongest active wave."""
         return max((e.incident_multiplier() for e in self.active_events), default=1.0)
 
+    @property
+    def need_surge(self) -> float:
+        """Extra need of recent online users: the strongest active demand shock's."""
+        return max((e.need_surge() for e in self.active_events), default=0.0)
+
     # --- the step -------------------------------------------------------------------
     def step(self) -> None:
         """One month: in January the cohorts turn over; levers spend, agencies and
@@ -418,6 +423,7 @@ class EGovModel(mesa.Model):
             outage=outage,
             adopters=self._internet_shares(),
             trust_shock=self._breach_trust_shock(),
+            need_surge=self.need_surge,
             keys=citizen_kind.Keys(*self._keys(citizen_kind.DECISIONS)),
             steps_per_year=self.params.steps_per_year,
             step=self.steps,

@@ -88,6 +88,7 @@ c_new_literacy, c_access_probability = citizen.new_literacy, citizen.access_prob
 c_online_logit, c_choose_channel = citizen.online_logit, citizen.choose_channel
 c_trust_after_service, c_failure_probability = citizen.trust_after_service, citizen.failure_probability
 c_participation_probability = citizen.participation_probability
+c_need_probability = citizen.need_probability
 b_new_readiness, b_adoption_probability = business.new_readiness, business.adoption_probability
 b_drop_probability = business.drop_probability
 
@@ -100,7 +101,7 @@ def _citizen_loop(
     online_ties, degree, indptr, indices, delta, switch, fold,
     quality, cov_u, cov_r, centre_u, centre_r, afford, loss, paper_open, dose, engagement,
     responsiveness, outage, adopters,
-    c, age_factor, online_age, keys, spy, step, trust_shock,
+    c, age_factor, online_age, keys, spy, step, trust_shock, need_surge,
 ):  # fmt: skip
     """Citizen.step for every citizen, in the rule's order of operations."""
     n_regions = quality.size
@@ -108,7 +109,6 @@ def _citizen_loop(
     for r in range(n_regions):
         p_max = per_step(c_participation_probability(c, 1.0, 1.0, engagement[r]), spy)
         part_bound[r] = p_max * (1.0 + 1e-9)  # coefficients >= 0: nobody lies above it
-    p_need = per_step(c.service_need, spy)
     for i in numba.prange(region.size):
         r = region[i]
         lt, net, tr, ch, urb, a = lit[i], internet[i], trust[i], channel[i], urban[i], age[i]
@@ -125,7 +125,7 @@ def _citizen_loop(
             got_access = u_access < c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
 
         new_ch, fl, new_tr = np.int64(ch), False, tr
-        if u_need < p_need:
+        if u_need < c_need_probability(c, need_surge, last_online[i], step, spy):
             can_online = net and not non_user[i]
             centre = centre_u[r] if urb else centre_r[r]
             peers = online_ties[i] / max(degree[i], 1)  # share of ties online at step start
@@ -406,7 +406,7 @@ def citizens(store, x, ties) -> None:
         x.responsiveness, x.outage, x.adopters,
         x.coefficients, np.asarray(x.literacy_age_factor, dtype=np.float64),
         np.asarray(x.online_age, dtype=np.float64), _keys(x.keys), int(x.steps_per_year),
-        int(x.step), float(x.trust_shock),
+        int(x.step), float(x.trust_shock), float(x.need_surge),
     )  # fmt: skip
     if not fold:
         add_switches(ties.indptr, ties.indices, ties.switch, ties.delta)
@@ -454,7 +454,7 @@ def warm_up() -> float:
     one = np.ones(1)
     k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
     x = citizen.CitizenInputs(
-        *([one] * 13), 0.0,
+        *([one] * 13), 0.0, 0.0,
         citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
     )  # fmt: skip
     citizens(cs, x, Ties(np.array([0, 1, 2]), np.array([1, 0]), cs["channel"]))

@@ -36,6 +36,7 @@ class EventLike(Protocol):
     month: int
     months: int
     intensity: float
+    need_surge: float
 
 
 class RunSettings(Protocol):
@@ -286,11 +287,15 @@ class Event:
     def incident_multiplier(self) -> float:
         return 1.0
 
+    def need_surge(self) -> float:
+        return 0.0
+
 
 @register
 class DemandShock(Event):
     """Paper channels (and half the public-service-centre capacity) close, as in the
-    2020 lockdown: people who still need services must go online or wait."""
+    2020 lockdown: people who still need services must go online or wait; and those
+    already using e-government online need more services (`need_surge`)."""
 
     name = "demand_shock"
 
@@ -299,6 +304,9 @@ class DemandShock(Event):
 
     def centres_open(self) -> float:
         return 1.0 - 0.5 * self.spec.intensity
+
+    def need_surge(self) -> float:
+        return self.spec.need_surge
 
 
 @register

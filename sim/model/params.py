@@ -899,8 +899,8 @@ class PolicySpec(Strict):
 
 
 class EventSpec(Strict):
-    """A dated shock: demand_shock closes paper channels (2020 lockdown); cyber_wave
-    multiplies the incident rate."""
+    """A dated shock: demand_shock closes paper channels and raises the need of recent
+    online users (2020 lockdown); cyber_wave multiplies the incident rate."""
 
     kind: str = Field(description="Event name: " + ", ".join(sorted(EVENTS)) + ".")
     year: int = unit(2020, 1990, 2100, "Calendar year the event starts [year].")
@@ -912,6 +912,13 @@ class EventSpec(Strict):
         10.0,
         "demand_shock: share of paper closed, and half that share of centre capacity [0-1]; "
         "cyber_wave: multiplier of the incident rate [ratio].",
+    )
+    need_surge: float = unit(
+        0.0,
+        0.0,
+        10.0,
+        "demand_shock: extra service needs of those who used e-government online in the "
+        "last 12 months, as a multiple of their usual need (the intensive margin) [ratio].",
     )
 
     @field_validator("kind")
@@ -925,6 +932,8 @@ class EventSpec(Strict):
     def _range(self):
         if self.kind == "demand_shock" and self.intensity > 1:
             raise ValueError("a demand_shock intensity is a share: at most 1")
+        if self.kind != "demand_shock" and self.need_surge > 0:
+            raise ValueError(f"need_surge applies to a demand_shock only, not to a {self.kind}")
         return self
 
 

@@ -99,6 +99,7 @@ class CitizenInputs:
     outage: np.ndarray  # share of the region's citizen services in outage
     adopters: np.ndarray  # share of the region's people with internet at step start
     trust_shock: float  # trust every citizen loses this step to a visible breach
+    need_surge: float  # extra need of recent online users in a demand shock [ratio]
     keys: Keys
     steps_per_year: int
     step: int  # the model step being run (recorded as a citizen's last online step)
@@ -187,6 +188,18 @@ def online_logit(c, quality, lit, peers, trust, age_shift, habit):
 
 
 @formula
+def need_probability(c, need_surge, last_online, step, spy):
+    """The chance of needing a service this step. In a demand shock those who used
+    e-government online in the last 12 months need `need_surge` times their usual need
+    more (the intensive margin: pandemic benefits, permits to move), at most one a month;
+    the rest need what they always need."""
+    need = c.service_need
+    if need_surge > 0.0 and last_online >= 0 and last_online >= step - spy:
+        need = min(need * (1.0 + need_surge), 1.0)
+    return per_step(need, spy)
+
+
+@formula
 def choose_channel(p_online, internet, centre, paper_open, u, channel):
     """The channel chosen with draw u. The cumulative probabilities are (online, online or
     assisted, any channel). People who would use paper where paper is closed go online if
@@ -263,7 +276,8 @@ class Citizen(ColumnAgent):
             got_access = uniform(key.access, i) < p_access
 
         new_channel, failed, new_trust = channel, False, trust
-        if uniform(key.need, i) < per_step(c.service_need, spy):
+        p_need = need_probability(c, x.need_surge, self.last_online_step, x.step, spy)
+        if uniform(key.need, i) < p_need:
             can_online = internet and not self.non_user
             centre = v.centre_reach[r] if urban else v.centre_reach_rural[r]
             habit = 1.0 if channel == ONLINE else 0.0
