@@ -231,3 +231,49 @@ def test_overlapping_events_combine_and_end_separately():
     assert paper == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     assert waves == [3.0] * 12
     assert [e.name for e in model.active_events] == ["cyber_wave"]  # runs past the end
+
+
+def lockdown_runs(seed: int, **shock) -> list:
+    base = dict(start_year=2018, end_year=2021, world=small_world(), policies=busy_policies())
+    frames = []
+    for events in ([], [EventSpec(kind="demand_shock", year=2020, month=3, months=2, **shock)]):
+        frames.append(sim.EGovModel(sim.Params(**base, events=events), seed=seed).run().national_frame())
+    return frames
+
+
+def test_need_surge_adds_volume_from_existing_users_not_new_ones():
+    """The lockdown's two margins, paired runs (same seeds) with and without the shock.
+    Intensive: with paper open (intensity 0), need_surge raises the online volume during
+    the shock while hardly adding anyone who had never been online. Extensive: closing
+    paper (intensity 1) without a surge brings first-time users."""
+    for seed in (3, 4):
+        calm, surge = lockdown_runs(seed, intensity=0.0, need_surge=2.0)
+        _, closed = lockdown_runs(seed, intensity=1.0, need_surge=0.0)
+        t = calm["year"] + (calm["month"] - 1) / 12
+        during, before = t.between(2020.17, 2020.3), t < 2020.1
+        volume = "online_transactions_per_month"
+        assert (surge.loc[before, volume] == calm.loc[before, volume]).all()
+        extra_volume = (surge.loc[during, volume] - calm.loc[during, volume]).sum()
+        assert extra_volume > 0.2 * calm.loc[during, volume].sum(), seed
+        at_end = t.between(2020.3, 2020.35)  # May: the shock just over
+        new_users = float((surge["people_ever_online"] - calm["people_ever_online"])[at_end].iloc[0])
+        assert new_users < 0.05 * extra_volume, (seed, new_users, extra_volume)
+        newcomers = float((closed["people_ever_online"] - calm["people_ever_online"])[at_end].iloc[0])
+        assert newcomers > 10 * max(new_users, 1.0), (seed, newcomers, new_users)
+
+
+def test_need_probability_surges_for_recent_online_users_only():
+    from sim.model.agents.citizen import need_probability
+
+    k = sim.Params().coefficients
+    base = need_probability(k, 0.0, 50, 55, 12)
+    assert base == pytest.approx(k.service_need)
+    assert need_probability(k, 1.0, 50, 55, 12) == pytest.approx(min(2 * k.service_need, 1.0))
+    assert need_probability(k, 1.0, 40, 55, 12) == base  # last online 15 months ago
+    assert need_probability(k, 1.0, -1, 55, 12) == base  # never online
+    assert need_probability(k, 9.0, 50, 55, 12) == 1.0  # at most one need a month
+
+
+def test_need_surge_belongs_to_demand_shocks():
+    with pytest.raises(ValueError, match="need_surge applies to a demand_shock only"):
+        EventSpec(kind="cyber_wave", year=2020, intensity=2.0, need_surge=1.0)
