@@ -26,6 +26,7 @@ def test_agency_stages_can_skip_digitalization():
 
 
 def test_egov_stages_are_cumulative():
+    TH = Thresholds(stage_share=0.5)  # the cumulative logic, at a threshold of one half
     assert framework.egov_stage((0.2, 0.0, 0.0), 0.0, 0.0, False, False, TH) == 0
     assert framework.egov_stage((0.9, 0.1, 0.0), 0.0, 0.0, False, False, TH) == 1
     assert framework.egov_stage((0.9, 0.6, 0.1), 0.0, 0.0, False, False, TH) == 2
@@ -41,6 +42,13 @@ def test_egov_stages_are_cumulative():
     assert framework.egov_stage((0.9, 0.1, 0.0), 0.0, 0.0, True, True, TH) == 1
     # transformational conditions without transactional services: still stage 2
     assert framework.egov_stage((0.9, 0.8, 0.1), 0.9, 0.9, False, False, TH) == 2
+
+
+def test_a_stage_is_reached_by_a_tenth_of_services_by_default():
+    """The shipped rule (thresholds.stage_share, Table 3 and the 2012 portal counts)."""
+    assert Thresholds().stage_share == 0.1
+    assert framework.egov_stage((0.9, 0.12, 0.0), 0.0, 0.0, False, False, Thresholds()) == 2
+    assert framework.egov_stage((0.9, 0.08, 0.0), 0.0, 0.0, False, False, Thresholds()) == 1
 
 
 def test_b2g_active_at_stage_2_is_flagged_ahead():
