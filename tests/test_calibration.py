@@ -157,6 +157,29 @@ def test_calibrate_runs_on_a_dask_cluster(tmp_path):
     assert (out / "fit.md").exists()
 
 
+def test_a_failing_inference_step_is_one_clear_line_with_what_is_kept(tmp_path, monkeypatch):
+    """pyabc asserts that its weights are normalised; when a collapsed population breaks
+    that, the command says so, where the complete generations are and how to go on."""
+    import pyabc
+    from typer.testing import CliRunner
+
+    from sim.cli.main import app
+
+    def collapse(self, *args, **kwargs):
+        raise AssertionError("The population total weight nan is not normalized.")
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", collapse)
+    targets = synthetic_targets(tmp_path)
+    out = tmp_path / "calib"
+    args = ["calibrate", "--targets", targets, "--out", out, "--population", 4, "--generations", 2]
+    result = CliRunner().invoke(app, [*map(str, args), "--executor", "serial"])
+    assert result.exit_code == 1, result.output
+    assert "ABC-SMC failed in generation" in result.output
+    assert "--resume --generations" in result.output
+    assert "Traceback" not in result.output
+    assert not (out / "calibrated.yaml").exists()
+
+
 def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
     shipped = cal.load_targets()
     assert {t.group for t in shipped.targets} >= {

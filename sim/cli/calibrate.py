@@ -158,6 +158,8 @@ def calibrate_command(
     except KeyboardInterrupt:
         err_console.print(f"interrupted; finish with the same command and --resume (folder {out})")
         raise typer.Exit(130) from None
+    except cal.CalibrationFailed as e:
+        fail([str(e)], False, e, exit_code=1)
     finally:
         handle.close()
     values = cal.calibrated_values(posterior, tg.priors)

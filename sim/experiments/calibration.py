@@ -440,8 +440,23 @@ def calibrate(
     else:
         abc.new(url, targets.observed)
         remaining = generations
-    history = abc.run(max_nr_populations=remaining, min_acceptance_rate=min_acceptance_rate)
+    try:
+        history = abc.run(max_nr_populations=remaining, min_acceptance_rate=min_acceptance_rate)
+    except AssertionError as e:  # pyabc checks its population's weights with assert
+        if "not normalized" not in str(e):
+            raise
+        kept = abc.history.max_t + 1
+        raise CalibrationFailed(
+            f"ABC-SMC failed in generation {kept}: the particles' weights are not finite ({e}); "
+            "the population has collapsed onto too small a region for its transition kernel. "
+            f"The {kept} complete generations are kept in {db}: report them with --resume "
+            f"--generations {kept}, or start again with a larger --population"
+        ) from e
     return history, remaining
+
+
+class CalibrationFailed(RuntimeError):
+    """The inference method itself failed (not the input): the message says what is kept."""
 
 
 def open_history(db: Path):
