@@ -10,8 +10,11 @@ tables per seed (tests/test_engines.py, tests/test_kernels.py).
 Each citizen's update depends only on the state at step start, so the loop over citizens
 can run on several threads (`set_threads`): the results are the same whatever the thread
 count. Each citizen's count of ties online (`Ties.online`) is kept up to date by adding
-the ties of those who switched: inside the loop when serial, after it when parallel
-(integer additions, so the same counts either way).
+the ties of those who switched: inside the loop when serial; when parallel, after it, on
+a background thread while the model goes on with the rest of the step (the scatter is
+serial and waits on memory, so it would otherwise leave a core idle). Nothing reads the
+counts before the next citizen loop, which waits for them. Integer additions, so the same
+counts either way.
 
 Compiled code is cached on disk (numba `cache=True`) under a folder named after a hash of
 the source files the kernels compile, so editing a formula never reuses a stale kernel.
@@ -27,6 +30,7 @@ import os
 import sys
 import time
 import types
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numba
@@ -167,9 +171,10 @@ def _citizen_loop(
             switch[i] = went
 
 
-@jit
+@numba.njit(cache=True, nogil=True)
 def add_switches(indptr, indices, switch, delta):
-    """delta += ties @ switch, for the few citizens who switched (symmetric ties)."""
+    """delta += ties @ switch, for the few citizens who switched (symmetric ties). Releases
+    the GIL, to run on the background thread."""
     for i in range(switch.size):
         s = switch[i]
         if s != 0:
@@ -391,10 +396,23 @@ def _keys(keys) -> np.ndarray:
     return np.array([int(k) for k in keys], dtype=np.uint64)
 
 
+_background: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _background_thread() -> ThreadPoolExecutor:
+    """The one thread that adds switches after parallel loops (a new one in a forked child)."""
+    global _background
+    if _background is None or _background[0] != os.getpid():
+        _background = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="egov-ties"))
+    return _background[1]
+
+
 def citizens(store, x, ties) -> None:
     """Step every citizen in place (columns of `store`), then bring the counts of online
-    ties (`ties.online`) up to date from the citizens who switched."""
+    ties (`ties.online`) up to date from the citizens who switched (in the background
+    after a parallel loop: `ties.wait()` or reading `ties.online` waits for it)."""
     s = store.columns
+    ties.wait()  # the last update reads `switch`, which the loop rewrites
     kernel = _CITIZENS.compiled(store.n)
     fold = kernel is _CITIZENS.serial
     kernel(
@@ -408,9 +426,11 @@ def citizens(store, x, ties) -> None:
         np.asarray(x.online_age, dtype=np.float64), _keys(x.keys), int(x.steps_per_year),
         int(x.step), float(x.trust_shock),
     )  # fmt: skip
-    if not fold:
-        add_switches(ties.indptr, ties.indices, ties.switch, ties.delta)
-    apply_delta(ties.online, ties.delta)
+    if fold:
+        apply_delta(ties.online, ties.delta)
+    else:  # the loop is over: the switches go straight into the counts, in the background
+        ties.pending = _background_thread().submit(add_switches, ties.indptr, ties.indices, ties.switch,
+                                                   ties._online)  # fmt: skip
 
 
 class Ties:
@@ -422,16 +442,34 @@ class Ties:
         self.indptr = indptr.astype(np.int32, copy=False)
         self.indices = indices.astype(np.int32, copy=False)
         self.degree = np.diff(self.indptr).astype(np.int32)
-        self.online = np.zeros(n, np.int32)
+        self._online = np.zeros(n, np.int32)
         self.delta = np.zeros(n, np.int32)
         self.switch = np.zeros(n, np.int8)
+        self.pending: Future | None = None  # the update after a parallel loop, if running
         self.update(np.zeros(n, np.bool_), channel)
+
+    def wait(self) -> None:
+        """Wait for the update of the counts after the last parallel loop, if running."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    @property
+    def online(self) -> np.ndarray:
+        """Each citizen's count of ties online (up to date: waits for the update)."""
+        self.wait()
+        return self._online
 
     def update(self, online_before: np.ndarray, channel: np.ndarray) -> None:
         """After channels changed outside the kernel (cohort turnover, building)."""
+        self.wait()
         self.switch[:] = (channel == ONLINE).view(np.int8) - online_before.view(np.int8)
         add_switches(self.indptr, self.indices, self.switch, self.delta)
-        apply_delta(self.online, self.delta)
+        apply_delta(self._online, self.delta)
+
+    def __getstate__(self) -> dict:
+        self.wait()
+        return {**self.__dict__, "pending": None}
 
 
 def businesses(store, x) -> None:
