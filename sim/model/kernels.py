@@ -99,6 +99,9 @@ ONLINE, ASSISTED, PAPER = citizen.ONLINE, citizen.ASSISTED, citizen.PAPER
 K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS = range(6)
 
 
+BLOCK = 1024  # citizens a pass goes through at a time (their columns stay in cache)
+
+
 def _citizen_loop(
     region, urban, age, lit, internet, trust, channel, failed, participated, non_user, last_online,
     online_ties, degree, indptr, indices, delta, switch, fold,
@@ -106,30 +109,64 @@ def _citizen_loop(
     responsiveness, outage, adopters,
     c, age_factor, online_age, keys, spy, step, trust_shock,
 ):  # fmt: skip
-    """Citizen.step for every citizen, in the rule's order of operations."""
+    """Citizen.step for every citizen, in the rule's order of operations. By block of
+    citizens, two passes: the first does what every citizen does and lists those who need
+    a service; the second takes the listed through the service (a dense pass, instead of
+    a branch that goes one way or the other at random)."""
     n_regions = quality.size
     part_bound = np.empty(n_regions)  # participation chance at trust = literacy = 1
     for r in range(n_regions):
         p_max = per_step(c_participation_probability(c, 1.0, 1.0, engagement[r]), spy)
         part_bound[r] = p_max * (1.0 + 1e-9)  # coefficients >= 0: nobody lies above it
     p_need = per_step(c.service_need, spy)
-    for i in numba.prange(region.size):
-        r = region[i]
-        lt, net, tr, ch, urb, a = lit[i], internet[i], trust[i], channel[i], urban[i], age[i]
-        q = quality[r]
-        # the draws every citizen needs, made up front (independent, so they overlap)
-        u_access = draw(keys[K_ACCESS_LOSS] if net else keys[K_ACCESS], i)
-        u_need = draw(keys[K_NEED], i)
+    n = region.size
+    for b in numba.prange((n + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        # the needy's row, literacy, trust and internet at step start (the first pass
+        # updates them)
+        needy, needy_lit, needy_tr = np.empty(hi - lo, np.int64), np.empty(hi - lo), np.empty(hi - lo)
+        needy_net = np.empty(hi - lo, np.bool_)
+        k = 0
+        for i in range(lo, hi):
+            r = region[i]
+            lt, net, tr = lit[i], internet[i], trust[i]
+            # the draws every citizen needs, made up front (independent, so they overlap)
+            u_access = draw(keys[K_ACCESS_LOSS] if net else keys[K_ACCESS], i)
+            u_need = draw(keys[K_NEED], i)
+            u_part = draw(keys[K_PARTICIPATION], i)
 
-        new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[a], spy)
-        if net:
-            got_access = not u_access < loss[r]
-        else:
-            coverage = cov_u[r] if urb else cov_r[r]
-            got_access = u_access < c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
+            new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[age[i]], spy)
+            cu, cr = cov_u[r], cov_r[r]
+            coverage = cu if urban[i] else cr
+            p_access = c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
+            p_keep = loss[r]
+            got_access = (u_access >= p_keep) if net else (u_access < p_access)
 
-        new_ch, fl, new_tr = np.int64(ch), False, tr
-        if u_need < p_need:
+            took_part = False
+            if net and u_part < part_bound[r]:  # only the connected can take part
+                took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
+
+            new_tr = tr
+            if took_part:
+                new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
+            lit[i] = new_lit
+            internet[i] = got_access
+            participated[i] = took_part
+            # as if no service was needed (channel kept, no failure); the needy's row is
+            # rewritten by the second pass
+            trust[i] = c_clip01(new_tr - trust_shock)
+            failed[i] = False
+            if not fold:
+                switch[i] = 0
+            needy[k], needy_lit[k], needy_tr[k], needy_net[k] = i, lt, tr, net
+            k += u_need < p_need
+
+        for j in range(k):
+            i = needy[j]
+            r = region[i]
+            lt, net, tr, ch, urb, a = needy_lit[j], needy_net[j], needy_tr[j], channel[i], urban[i], age[i]
+            q = quality[r]
+            new_ch, fl = np.int64(ch), False
             can_online = net and not non_user[i]
             centre = centre_u[r] if urb else centre_r[r]
             peers = online_ties[i] / max(degree[i], 1)  # share of ties online at step start
@@ -147,28 +184,19 @@ def _citizen_loop(
                     new_tr = new_tr - c.trust_failure_loss
                 else:
                     last_online[i] = step
+            if participated[i]:
+                new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
 
-        took_part = False
-        if net:  # only the connected can take part: only they need the draw
-            u_part = draw(keys[K_PARTICIPATION], i)
-            if u_part < part_bound[r]:
-                took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
-        if took_part:
-            new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
-
-        lit[i] = new_lit
-        internet[i] = got_access
-        channel[i] = new_ch
-        failed[i] = fl
-        trust[i] = c_clip01(new_tr - trust_shock)
-        participated[i] = took_part
-        went = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
-        if fold:  # serial: the tie update folded into the loop
-            if went != 0:
-                for p in range(indptr[i], indptr[i + 1]):
-                    delta[indices[p]] += went
-        else:  # parallel: recorded, then added serially (add_switches)
-            switch[i] = went
+            channel[i] = new_ch
+            failed[i] = fl
+            trust[i] = c_clip01(new_tr - trust_shock)
+            went = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
+            if fold:  # serial: the tie update folded into the loop
+                if went != 0:
+                    for p in range(indptr[i], indptr[i + 1]):
+                        delta[indices[p]] += went
+            else:  # parallel: recorded, then added serially (add_switches)
+                switch[i] = went
 
 
 @numba.njit(cache=True, nogil=True)
