@@ -2,11 +2,14 @@
 
 `instrument()` wraps the methods and functions a step calls (see `EGovModel.step`) with
 timers that record *exclusive* time: a wrapped call nested in another (the agencies'
-random draws, the tie update after a parallel citizen loop, the compiled pass of citizen
+random draws, the wait for the online-tie counts, the compiled pass of citizen
 indicators inside `_record`) is charged to its own phase and subtracted from its
 parent's. Since issue 15 the citizen kernel draws its random numbers inside its loop
 (counter-based) and, when serial, updates the online-tie counts inside it too, so those
-are part of "citizen kernel". Whatever the wrappers do not cover (the
+are part of "citizen kernel". After a parallel loop the counts are updated on a
+background thread while the step goes on (`kernels.citizens`); what is timed is the
+main thread's wait for them before the next loop (`Ties.wait`), not the background
+work, which overlaps other phases. Whatever the wrappers do not cover (the
 Mesa step wrapper and event schedule, small copies in `step`) is the step total minus
 the phases, reported as "other". Nothing under sim/ is edited; the patches are undone
 when the context exits.
@@ -22,7 +25,7 @@ from time import perf_counter
 # Report rows: (label, raw timers it sums).
 GROUPS = (
     ("citizen kernel (compiled loop: rule, draws, tie update)", ("citizen_kernel",)),
-    ("citizen online-tie counts, applied after the loop", ("citizen_network",)),
+    ("citizen online-tie counts (serial: applied after the loop; threads: waited for)", ("citizen_network",)),
     ("citizen inputs", ("citizen_inputs",)),
     ("business kernel + inputs", ("business_kernel", "business_inputs")),
     ("agencies + regions (incl. draws)", ("agencies_regions", "agency_draws")),
@@ -112,8 +115,11 @@ def instrument(timer: PhaseTimer):
     patch(EGovModel, "_business_inputs", "business_inputs")
     patch(kernels, "citizens", "citizen_kernel")
     patch(kernels, "businesses", "business_kernel")
-    patch(kernels, "add_switches", "citizen_network")
+    # not add_switches: after a parallel loop it runs on the background thread, which
+    # this (single-threaded) timer must not see
     patch(kernels, "apply_delta", "citizen_network")
+    patch(kernels.Ties, "wait", "citizen_network")
+    patch(kernels.Ties, "update", "citizen_network")
     patch(kernels, "citizen_block_sums", "record_citizen_sums")
     patch(EGovModel, "_record", "record_other")
     patch(indicators, "region_indicators", region_phase)

@@ -10,8 +10,11 @@ tables per seed (tests/test_engines.py, tests/test_kernels.py).
 Each citizen's update depends only on the state at step start, so the loop over citizens
 can run on several threads (`set_threads`): the results are the same whatever the thread
 count. Each citizen's count of ties online (`Ties.online`) is kept up to date by adding
-the ties of those who switched: inside the loop when serial, after it when parallel
-(integer additions, so the same counts either way).
+the ties of those who switched: inside the loop when serial; when parallel, after it, on
+a background thread while the model goes on with the rest of the step (the scatter is
+serial and waits on memory, so it would otherwise leave a core idle). Nothing reads the
+counts before the next citizen loop, which waits for them. Integer additions, so the same
+counts either way.
 
 Compiled code is cached on disk (numba `cache=True`) under a folder named after a hash of
 the source files the kernels compile, so editing a formula never reuses a stale kernel.
@@ -27,6 +30,7 @@ import os
 import sys
 import time
 import types
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numba
@@ -96,6 +100,9 @@ ONLINE, ASSISTED, PAPER = citizen.ONLINE, citizen.ASSISTED, citizen.PAPER
 K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS = range(6)
 
 
+BLOCK = 1024  # citizens a pass goes through at a time (their columns stay in cache)
+
+
 def _citizen_loop(
     region, urban, age, lit, internet, trust, channel, failed, participated, non_user, last_online,
     online_ties, degree, indptr, indices, delta, switch, fold,
@@ -103,29 +110,63 @@ def _citizen_loop(
     responsiveness, outage, adopters,
     c, age_factor, online_age, keys, spy, step, trust_shock, need_surge,
 ):  # fmt: skip
-    """Citizen.step for every citizen, in the rule's order of operations."""
+    """Citizen.step for every citizen, in the rule's order of operations. By block of
+    citizens, two passes: the first does what every citizen does and lists those who need
+    a service; the second takes the listed through the service (a dense pass, instead of
+    a branch that goes one way or the other at random)."""
     n_regions = quality.size
     part_bound = np.empty(n_regions)  # participation chance at trust = literacy = 1
     for r in range(n_regions):
         p_max = per_step(c_participation_probability(c, 1.0, 1.0, engagement[r]), spy)
         part_bound[r] = p_max * (1.0 + 1e-9)  # coefficients >= 0: nobody lies above it
-    for i in numba.prange(region.size):
-        r = region[i]
-        lt, net, tr, ch, urb, a = lit[i], internet[i], trust[i], channel[i], urban[i], age[i]
-        q = quality[r]
-        # the draws every citizen needs, made up front (independent, so they overlap)
-        u_access = draw(keys[K_ACCESS_LOSS] if net else keys[K_ACCESS], i)
-        u_need = draw(keys[K_NEED], i)
+    n = region.size
+    for b in numba.prange((n + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        # the needy's row, literacy, trust and internet at step start (the first pass
+        # updates them)
+        needy, needy_lit, needy_tr = np.empty(hi - lo, np.int64), np.empty(hi - lo), np.empty(hi - lo)
+        needy_net = np.empty(hi - lo, np.bool_)
+        k = 0
+        for i in range(lo, hi):
+            r = region[i]
+            lt, net, tr = lit[i], internet[i], trust[i]
+            # the draws every citizen needs, made up front (independent, so they overlap)
+            u_access = draw(keys[K_ACCESS_LOSS] if net else keys[K_ACCESS], i)
+            u_need = draw(keys[K_NEED], i)
+            u_part = draw(keys[K_PARTICIPATION], i)
 
-        new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[a], spy)
-        if net:
-            got_access = not u_access < loss[r]
-        else:
-            coverage = cov_u[r] if urb else cov_r[r]
-            got_access = u_access < c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
+            new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[age[i]], spy)
+            cu, cr = cov_u[r], cov_r[r]
+            coverage = cu if urban[i] else cr
+            p_access = c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
+            p_keep = loss[r]
+            got_access = (u_access >= p_keep) if net else (u_access < p_access)
 
-        new_ch, fl, new_tr = np.int64(ch), False, tr
-        if u_need < c_need_probability(c, need_surge, last_online[i], step, spy):
+            took_part = False
+            if net and u_part < part_bound[r]:  # only the connected can take part
+                took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
+
+            new_tr = tr
+            if took_part:
+                new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
+            lit[i] = new_lit
+            internet[i] = got_access
+            participated[i] = took_part
+            # as if no service was needed (channel kept, no failure); the needy's row is
+            # rewritten by the second pass
+            trust[i] = c_clip01(new_tr - trust_shock)
+            failed[i] = False
+            if not fold:
+                switch[i] = 0
+            needy[k], needy_lit[k], needy_tr[k], needy_net[k] = i, lt, tr, net
+            k += u_need < c_need_probability(c, need_surge, last_online[i], step, spy)
+
+        for j in range(k):
+            i = needy[j]
+            r = region[i]
+            lt, net, tr, ch, urb, a = needy_lit[j], needy_net[j], needy_tr[j], channel[i], urban[i], age[i]
+            q = quality[r]
+            new_ch, fl = np.int64(ch), False
             can_online = net and not non_user[i]
             centre = centre_u[r] if urb else centre_r[r]
             peers = online_ties[i] / max(degree[i], 1)  # share of ties online at step start
@@ -143,33 +184,25 @@ def _citizen_loop(
                     new_tr = new_tr - c.trust_failure_loss
                 else:
                     last_online[i] = step
+            if participated[i]:
+                new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
 
-        took_part = False
-        if net:  # only the connected can take part: only they need the draw
-            u_part = draw(keys[K_PARTICIPATION], i)
-            if u_part < part_bound[r]:
-                took_part = u_part < per_step(c_participation_probability(c, tr, lt, engagement[r]), spy)
-        if took_part:
-            new_tr = new_tr + c.responsiveness_trust * (responsiveness[r] - 0.5)
-
-        lit[i] = new_lit
-        internet[i] = got_access
-        channel[i] = new_ch
-        failed[i] = fl
-        trust[i] = c_clip01(new_tr - trust_shock)
-        participated[i] = took_part
-        went = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
-        if fold:  # serial: the tie update folded into the loop
-            if went != 0:
-                for p in range(indptr[i], indptr[i + 1]):
-                    delta[indices[p]] += went
-        else:  # parallel: recorded, then added serially (add_switches)
-            switch[i] = went
+            channel[i] = new_ch
+            failed[i] = fl
+            trust[i] = c_clip01(new_tr - trust_shock)
+            went = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
+            if fold:  # serial: the tie update folded into the loop
+                if went != 0:
+                    for p in range(indptr[i], indptr[i + 1]):
+                        delta[indices[p]] += went
+            else:  # parallel: recorded, then added serially (add_switches)
+                switch[i] = went
 
 
-@jit
+@numba.njit(cache=True, nogil=True)
 def add_switches(indptr, indices, switch, delta):
-    """delta += ties @ switch, for the few citizens who switched (symmetric ties)."""
+    """delta += ties @ switch, for the few citizens who switched (symmetric ties). Releases
+    the GIL, to run on the background thread."""
     for i in range(switch.size):
         s = switch[i]
         if s != 0:
@@ -391,10 +424,23 @@ def _keys(keys) -> np.ndarray:
     return np.array([int(k) for k in keys], dtype=np.uint64)
 
 
+_background: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _background_thread() -> ThreadPoolExecutor:
+    """The one thread that adds switches after parallel loops (a new one in a forked child)."""
+    global _background
+    if _background is None or _background[0] != os.getpid():
+        _background = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="egov-ties"))
+    return _background[1]
+
+
 def citizens(store, x, ties) -> None:
     """Step every citizen in place (columns of `store`), then bring the counts of online
-    ties (`ties.online`) up to date from the citizens who switched."""
+    ties (`ties.online`) up to date from the citizens who switched (in the background
+    after a parallel loop: `ties.wait()` or reading `ties.online` waits for it)."""
     s = store.columns
+    ties.wait()  # the last update reads `switch`, which the loop rewrites
     kernel = _CITIZENS.compiled(store.n)
     fold = kernel is _CITIZENS.serial
     kernel(
@@ -408,9 +454,11 @@ def citizens(store, x, ties) -> None:
         np.asarray(x.online_age, dtype=np.float64), _keys(x.keys), int(x.steps_per_year),
         int(x.step), float(x.trust_shock), float(x.need_surge),
     )  # fmt: skip
-    if not fold:
-        add_switches(ties.indptr, ties.indices, ties.switch, ties.delta)
-    apply_delta(ties.online, ties.delta)
+    if fold:
+        apply_delta(ties.online, ties.delta)
+    else:  # the loop is over: the switches go straight into the counts, in the background
+        ties.pending = _background_thread().submit(add_switches, ties.indptr, ties.indices, ties.switch,
+                                                   ties._online)  # fmt: skip
 
 
 class Ties:
@@ -421,17 +469,39 @@ class Ties:
         n = indptr.size - 1
         self.indptr = indptr.astype(np.int32, copy=False)
         self.indices = indices.astype(np.int32, copy=False)
-        self.degree = np.diff(self.indptr).astype(np.int32)
-        self.online = np.zeros(n, np.int32)
-        self.delta = np.zeros(n, np.int32)
+        degree = np.diff(self.indptr)
+        if degree.size and degree.max() >= 2**15:
+            raise ValueError(f"a citizen with {degree.max()} ties: counts of ties are int16")
+        # counts as int16 (2 bytes a citizen instead of 4: the loop streams less memory)
+        self.degree = degree.astype(np.int16)
+        self._online = np.zeros(n, np.int16)
+        self.delta = np.zeros(n, np.int16)
         self.switch = np.zeros(n, np.int8)
+        self.pending: Future | None = None  # the update after a parallel loop, if running
         self.update(np.zeros(n, np.bool_), channel)
+
+    def wait(self) -> None:
+        """Wait for the update of the counts after the last parallel loop, if running."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    @property
+    def online(self) -> np.ndarray:
+        """Each citizen's count of ties online (up to date: waits for the update)."""
+        self.wait()
+        return self._online
 
     def update(self, online_before: np.ndarray, channel: np.ndarray) -> None:
         """After channels changed outside the kernel (cohort turnover, building)."""
+        self.wait()
         self.switch[:] = (channel == ONLINE).view(np.int8) - online_before.view(np.int8)
         add_switches(self.indptr, self.indices, self.switch, self.delta)
-        apply_delta(self.online, self.delta)
+        apply_delta(self._online, self.delta)
+
+    def __getstate__(self) -> dict:
+        self.wait()
+        return {**self.__dict__, "pending": None}
 
 
 def businesses(store, x) -> None:
