@@ -52,7 +52,7 @@ def busy_policies() -> list[PolicySpec]:
 
 def busy_events() -> list[EventSpec]:
     return [
-        EventSpec(kind="demand_shock", year=2020, month=3, months=2, intensity=0.9),
+        EventSpec(kind="demand_shock", year=2020, month=3, months=2, intensity=0.9, need_surge=1.0),
         EventSpec(kind="cyber_wave", year=2018, month=6, months=3, intensity=8.0),
     ]
 
