@@ -333,9 +333,10 @@ HOLD_AT_REDUCED_SCALE = [
     "stage2_year",
     "stage3_year",
     "stage4_year",
-    *[f"internet_{year}" for year in range(2005, 2014)],
+    *[f"internet_{year}" for year in (2005, 2006, 2007, 2008, 2009, 2010, 2011, 2013, 2014)],
     "households_2018",
     "households_almaty_2020",
+    "services_electronic_2020",
     "services_electronic_2021",
     "eservices_2006_2012",
     "lockdown_2020",
@@ -355,43 +356,53 @@ def test_calibrated_baseline_meets_the_targets_that_hold_at_reduced_scale():
         assert abs(value - t.observed) <= t.allowed, (name, value, t.observed, t.allowed)
 
 
-def test_the_lockdown_brings_new_users_as_the_households_note_says():
-    """targets.yaml (households_2020, docs/validation.md section 5): at the calibrated
-    values the 2020 lockdown sends first-time users online, lifting the 2020 household
-    share, and carries the lockdown volume; the paired runs without it (same seeds) have
-    a lower share and much less volume."""
+def test_the_households_note_holds_a_trend_and_two_lockdown_margins():
+    """targets.yaml (households_2020, lockdown_2020; docs/validation.md section 5), paired
+    runs at the calibrated values (same seeds): without the lockdown the 2020 household
+    share still rises above 2018's (the trend the survey does not show); the lockdown adds
+    to it, almost all through paper users going online; the need surge adds volume (a fifth
+    or more of the lockdown's) and almost no share."""
     import sim
 
     targets = cal.load_targets()
     by_name = {t.name: t for t in targets.targets}
-    wanted = [by_name["households_2020"], by_name["lockdown_2020"]]
+    wanted = [by_name[n] for n in ("households_2018", "households_2020", "lockdown_2020")]
     base = apply_changes(sim.Params(), {"world.scale": 6000.0, "end_year": 2020})
-    without = apply_changes(base, {"events.0.intensity": 0.0})
+    no_surge = apply_changes(base, {"events.0.need_surge": 0.0})
+    no_lockdown = apply_changes(no_surge, {"events.0.intensity": 0.0})
     for seed in (1, 2):
-        on = cal.run_statistics(base, seed, wanted, False)[0]
-        off = cal.run_statistics(without, seed, wanted, False)[0]
-        assert on["households_2020"] - off["households_2020"] >= 0.05, (seed, on, off)
-        assert on["lockdown_2020"] > 2 * off["lockdown_2020"], (seed, on, off)
+        on, flat, off = (cal.run_statistics(p, seed, wanted, False)[0] for p in (base, no_surge, no_lockdown))
+        assert off["households_2020"] - off["households_2018"] > 0.02, (seed, off)
+        assert 0.02 < on["households_2020"] - off["households_2020"] < 0.08, (seed, on, off)
+        share_from_surge = on["households_2020"] - flat["households_2020"]
+        assert 0.0 <= share_from_surge < 0.25 * (on["households_2020"] - off["households_2020"])
+        volume_from_surge = on["lockdown_2020"] - flat["lockdown_2020"]
+        assert volume_from_surge > 0.2 * (on["lockdown_2020"] - off["lockdown_2020"]), (seed, on, flat, off)
 
 
-def test_slower_platforms_meet_the_2020_services_share_only_by_dating_the_stages_late():
-    """targets.yaml (services_electronic_2020): at the calibrated values, platform money
-    that buys maturity at 35 instead of 60 meets the 2020 share of services online but
-    dates stages 3 and 4 after 2011 (record: 2008 and 2010); at 60 every service is
-    transactional in 2020."""
+def test_the_old_stage_rule_needed_platform_money_that_left_no_service_offline():
+    """thresholds.stage_share (docs/model.md 5.7, targets.yaml services_electronic_2020):
+    with the old rule (half the services at a level), the calibrated platform money dates
+    stages 3 and 4 years late, and the platform money that dated them on time (60) made
+    every service transactional by 2020; with the shipped tenth, the calibrated platform
+    money meets both the stage years and the 2020 share."""
     import sim
 
     targets = cal.load_targets()
     by_name = {t.name: t for t in targets.targets}
-    wanted = [by_name[n] for n in ("services_electronic_2020", "stage3_year", "stage4_year")]
+    names = ("services_electronic_2020", "stage3_year", "stage4_year")
+    wanted = [by_name[n] for n in names]
     base = apply_changes(sim.Params(), {"world.scale": 6000.0, "end_year": 2020})
-    slow = apply_changes(base, {"coefficients.platform_per_budget": 35.0})
+    half = apply_changes(base, {"thresholds.stage_share": 0.5})
+    half_fast = apply_changes(half, {"coefficients.platform_per_budget": 60.0})
     for seed in (1, 2):
-        shipped = cal.run_statistics(base, seed, wanted, False)[0]
-        slower = cal.run_statistics(slow, seed, wanted, False)[0]
-        assert shipped["services_electronic_2020"] == 1.0, shipped
-        assert abs(slower["services_electronic_2020"] - 0.80) <= 0.10, slower
-        assert slower["stage3_year"] > 2011 and slower["stage4_year"] > 2011, slower
+        shipped, late, fast = (cal.run_statistics(p, seed, wanted, False)[0] for p in (base, half, half_fast))
+        for name in names:
+            t = by_name[name]
+            assert abs(shipped[name] - t.observed) <= t.allowed, (seed, name, shipped)
+        assert late["stage3_year"] > 2011 and late["stage4_year"] > 2011, (seed, late)
+        assert abs(fast["stage3_year"] - 2008) <= 1 and abs(fast["stage4_year"] - 2010) <= 1, (seed, fast)
+        assert fast["services_electronic_2020"] == 1.0, (seed, fast)
 
 
 def test_validation_report_is_regenerated_from_the_shipped_posterior(tmp_path):
