@@ -85,7 +85,7 @@ def test_parallel_loops_are_compiled_and_cached_apart_from_the_serial_ones():
     # numba's disk cache keys a function by its qualified name and bytecode, not by its
     # compile options: a parallel compile of the same function would share the serial
     # one's cache entry (and run serially, or the serial run in parallel)
-    loops = (kernels._CITIZENS, kernels._BLOCK_SUMS, kernels._BUSINESSES, kernels._APPLY_DELTA)
+    loops = (kernels._CITIZENS, kernels._BUSINESSES, kernels._APPLY_DELTA)
     try:
         kernels.set_threads(2)
         for loop in loops:
