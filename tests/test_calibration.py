@@ -174,10 +174,27 @@ def test_a_failing_inference_step_is_one_clear_line_with_what_is_kept(tmp_path, 
     args = ["calibrate", "--targets", targets, "--out", out, "--population", 4, "--generations", 2]
     result = CliRunner().invoke(app, [*map(str, args), "--executor", "serial"])
     assert result.exit_code == 1, result.output
-    assert "ABC-SMC failed in generation" in result.output
-    assert "--resume --generations" in result.output
+    assert "ABC-SMC failed in generation 0" in result.output
+    # nothing complete to resume from: the advice is to start again, not --generations 0
+    assert "no generation was complete" in result.output and "--resume" not in result.output
     assert "Traceback" not in result.output
     assert not (out / "calibrated.yaml").exists()
+
+
+def test_effective_sample_size_and_its_caveat():
+    assert cal.effective_sample_size(np.ones(8)) == pytest.approx(8.0)
+    assert cal.effective_sample_size(np.array([1.0, 0.0, 0.0, 0.0])) == pytest.approx(1.0)
+    even = pd.DataFrame({"weight": np.ones(20)})
+    lopsided = pd.DataFrame({"weight": np.r_[100.0, np.ones(19)]})
+    assert "understate the uncertainty" not in cal.spread_caveat(even)
+    assert "understate the uncertainty" in cal.spread_caveat(lopsided)
+
+
+def test_a_failure_after_complete_generations_says_how_to_report_them():
+    message = cal.failure_message(3, Path("calib/abc.db"), AssertionError("weight nan"))
+    assert message.startswith("ABC-SMC failed in generation 3")
+    assert "the 3 complete generations are kept in calib/abc.db" in message
+    assert "--resume --generations 3" in message
 
 
 def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
@@ -416,3 +433,5 @@ def test_validation_report_is_regenerated_from_the_shipped_posterior(tmp_path):
                     "Targets missed"):  # fmt: skip
         assert section in text
     assert "egov validation" in text and "lockdown_2020" in text
+    ess = cal.effective_sample_size(pd.read_parquet(posterior)["weight"].to_numpy())
+    assert f"Effective sample size of the posterior (1/sum of squared weights): {ess:.1f}" in text

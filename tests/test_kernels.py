@@ -96,3 +96,40 @@ def test_parallel_loops_are_compiled_and_cached_apart_from_the_serial_ones():
     finally:
         kernels.set_threads(1)
     assert all(loop.compiled(kernels.PARALLEL_MIN) is loop.serial for loop in loops)
+
+
+def test_a_fork_during_a_background_tie_update_gets_complete_counts(busy_params, monkeypatch):
+    """A process forked while the tie counts are being added on the background thread
+    (a fork executor reusing a stepped model) must not wait forever for a thread that
+    does not exist in it: the update finishes before the fork, and the child's counts are
+    exact."""
+    import os
+    import signal
+    import threading
+    import time
+
+    real = kernels.add_switches
+
+    def slow_in_background(*args):
+        if threading.current_thread().name.startswith("egov-ties"):
+            time.sleep(0.3)  # still running when the fork comes
+        return real(*args)
+
+    monkeypatch.setattr(kernels, "add_switches", slow_in_background)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 0)
+    try:
+        kernels.set_threads(2)
+        model = sim.EGovModel(busy_params, seed=2)
+        model.step()
+        assert model.tie_counts.pending is not None and not model.tie_counts.pending.done()
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 only with exact counts, killed if it hangs
+            signal.alarm(10)
+            ties = model.tie_counts
+            online = (model.citizen_store["channel"] == ONLINE).astype(np.int64)
+            expected = np.add.reduceat(online[ties.indices], ties.indptr[:-1]) * (np.diff(ties.indptr) > 0)
+            os._exit(0 if np.array_equal(ties.online, expected) else 1)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        kernels.set_threads(1)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status

@@ -272,6 +272,12 @@ def test_need_probability_surges_for_recent_online_users_only():
     assert base == pytest.approx(k.service_need)
     assert need_probability(k, 1.0, 50, 55, 12) == pytest.approx(min(2 * k.service_need, 1.0))
     assert need_probability(k, 1.0, 40, 55, 12) == base  # last online 15 months ago
+    # the window is the 12 steps before this one, as users_in_last_year counts at their end
+    assert need_probability(k, 1.0, 43, 55, 12) > base  # 12 steps before step 55
+    assert need_probability(k, 1.0, 42, 55, 12) == base  # 13 steps before
+    from sim.model.indicators import users_in_last_year
+
+    assert users_in_last_year(np.array([42, 43]), 54, 12).tolist() == [False, True]
     assert need_probability(k, 1.0, -1, 55, 12) == base  # never online
     assert need_probability(k, 9.0, 50, 55, 12) == 1.0  # at most one need a month
 

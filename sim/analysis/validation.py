@@ -212,6 +212,7 @@ def validation_report(
         "interval covers less than 60% of the prior range, i.e. the targets narrowed it.",
         "",
         cal.summary_markdown(summary),
+        cal.spread_caveat(posterior),
         "",
         "## 3. Projection to " + str(end_year),
         "",

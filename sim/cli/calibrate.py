@@ -199,6 +199,7 @@ def calibrate_command(
         "## Parameters (posterior median and 90% interval)",
         "",
         cal.summary_markdown(summary),
+        cal.spread_caveat(posterior),
         "",
         "## Targets against the posterior predictive median and 90% band",
         "",

@@ -445,14 +445,23 @@ def calibrate(
     except AssertionError as e:  # pyabc checks its population's weights with assert
         if "not normalized" not in str(e):
             raise
-        kept = abc.history.max_t + 1
-        raise CalibrationFailed(
-            f"ABC-SMC failed in generation {kept}: the particles' weights are not finite ({e}); "
-            "the population has collapsed onto too small a region for its transition kernel. "
-            f"The {kept} complete generations are kept in {db}: report them with --resume "
-            f"--generations {kept}, or start again with a larger --population"
-        ) from e
+        raise CalibrationFailed(failure_message(abc.history.max_t + 1, db, e)) from e
     return history, remaining
+
+
+def failure_message(kept: int, db: Path, error: BaseException) -> str:
+    """What to say when pyabc fails after `kept` complete generations."""
+    go_on = (
+        f"the {kept} complete generations are kept in {db}: report them with --resume "
+        f"--generations {kept}, or start again in a new folder with a larger --population"
+        if kept
+        else "no generation was complete; start again in a new folder with a larger --population"
+    )
+    return (
+        f"ABC-SMC failed in generation {kept}: pyabc could not normalise the particles' weights "
+        f"({error}), as when the population has collapsed onto too small a region for its "
+        f"transition kernel; {go_on}"
+    )
 
 
 class CalibrationFailed(RuntimeError):
@@ -757,6 +766,27 @@ def _num(v: float) -> str:
     if abs(v) >= 100:
         return f"{v:.0f}"
     return f"{v:.3f}"
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights, 1 / sum(w^2) with w summing to 1."""
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w**2))
+
+
+def spread_caveat(posterior: pd.DataFrame) -> str:
+    """One paragraph on how many particles the posterior's weight really rests on."""
+    ess, n = effective_sample_size(posterior["weight"].to_numpy()), len(posterior)
+    text = f"Effective sample size of the posterior (1/sum of squared weights): {ess:.1f} of {n} particles."
+    if ess < 0.1 * n:
+        text += (
+            " The weight rests on a few particles, so the 90% intervals above and *identified* "
+            "understate the uncertainty: they show where the weight collapsed, not only what the "
+            "targets pin down; a larger population (or a wider transition kernel) is needed "
+            "before they are read as estimates."
+        )
+    return text
 
 
 def summary_markdown(summary: pd.DataFrame) -> str:

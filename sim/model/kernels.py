@@ -31,6 +31,7 @@ import sys
 import time
 import types
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from pathlib import Path
 
 import numba
@@ -429,6 +430,7 @@ def _keys(keys) -> np.ndarray:
 
 
 _background: tuple[int, ThreadPoolExecutor] | None = None
+_running: set[Future] = set()  # tie updates submitted and not yet done
 
 
 def _background_thread() -> ThreadPoolExecutor:
@@ -437,6 +439,15 @@ def _background_thread() -> ThreadPoolExecutor:
     if _background is None or _background[0] != os.getpid():
         _background = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="egov-ties"))
     return _background[1]
+
+
+def _finish_updates() -> None:
+    """Let running tie updates finish before the process forks: the thread running one
+    does not exist in the child, which would otherwise wait for it forever."""
+    wait_for(list(_running))
+
+
+os.register_at_fork(before=_finish_updates)
 
 
 def citizens(store, x, ties) -> None:
@@ -463,6 +474,8 @@ def citizens(store, x, ties) -> None:
     else:  # the loop is over: the switches go straight into the counts, in the background
         ties.pending = _background_thread().submit(add_switches, ties.indptr, ties.indices, ties.switch,
                                                    ties._online)  # fmt: skip
+        _running.add(ties.pending)
+        ties.pending.add_done_callback(_running.discard)
 
 
 class Ties:
