@@ -39,7 +39,10 @@ run with the same seeds (common random numbers) and its statistics are averaged 
 them; the distance is sqrt(sum(((simulated - observed) / sigma)^2)) over the fitted
 targets, and each generation's epsilon is the median distance of the previous one.
 Particles are evaluated on the project's executors (process pool or Dask) through a pyabc
-`Sampler` subclass (`sim.experiments.calibration.executor_sampler`).
+`Sampler` subclass (`sim.experiments.calibration.executor_sampler`), which seeds each
+particle chain from the first calibration seed and the generation and keeps the chains in
+order, so a calibration is reproducible from its seeds on any executor (tested; the
+shipped posterior was made just before this, with unseeded chains).
 
 **Checks.** tests/test_calibration.py recovers known parameters of a small synthetic world
 (after killing and resuming the calibration) and checks, at the calibration's reduced

@@ -303,39 +303,44 @@ def _sample_one(payload: bytes, seed: int):
             return sample, n
 
 
-def executor_sampler(executor: cf.Executor, progress: Callable[[int, int, int, int], None] | None = None):
+def executor_sampler(
+    executor: cf.Executor,
+    progress: Callable[[int, int, int, int], None] | None = None,
+    seed: int = 0,
+):
     """A pyabc Sampler that evaluates particles on a concurrent.futures executor (serial,
     process pool or Dask: sim.experiments.executors.open_executor), calling
-    progress(generation, accepted, wanted, evaluations) as particles come back."""
+    progress(generation, accepted, wanted, evaluations) as particles come back. Each
+    particle chain's random seed comes from (seed, generation, chain), and the chains'
+    particles are kept in chain order whatever order they finish in, so a calibration
+    (and a resumed one) is reproducible from its seeds on any executor."""
     from pyabc.sampler import Sampler
 
     class ExecutorSampler(Sampler):
-        def __init__(self):
-            super().__init__()
-            self._rng = np.random.default_rng()
-
         def sample_until_n_accepted(
             self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
         ):
             payload = pickle.dumps((simulate_one, self._create_empty_sample()))
-            seeds = self._rng.integers(0, 2**31, n)
+            seeds = np.random.default_rng([seed, t + 1]).integers(0, 2**31, n)
             futures = [executor.submit(_sample_one, payload, int(s)) for s in seeds]
-            sample = self._create_empty_sample()
-            evaluations = accepted = 0
+            parts: dict[cf.Future, Any] = {}
+            evaluations = 0
             if progress:
                 progress(t, 0, n, 0)
             try:
                 for fut in cf.as_completed(futures):
                     part, k = fut.result()
-                    sample += part
+                    parts[fut] = part
                     evaluations += k
-                    accepted += 1
                     if progress:
-                        progress(t, accepted, n, evaluations)
+                        progress(t, len(parts), n, evaluations)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
                 raise
+            sample = self._create_empty_sample()
+            for fut in futures:  # chain order, not finishing order
+                sample += parts[fut]
             self.nr_evaluations_ = evaluations
             return sample
 
@@ -429,7 +434,8 @@ def calibrate(
         logging.getLogger(name).setLevel(logging.WARNING)
     base = base_params(targets, scale)
     simulator = Simulator(base, list(seeds), targets.targets, targets.needs_regions)
-    abc = make_abc(targets, simulator, population, executor_sampler(executor, progress))
+    sampler = executor_sampler(executor, progress, seed=seeds[0])
+    abc = make_abc(targets, simulator, population, sampler)
     url = f"sqlite:///{db}"
     if resume:
         abc.load(url, 1)
