@@ -86,7 +86,7 @@ def test_calibrate_recovers_known_parameters_after_a_kill_and_resume(tmp_path):
     targets = synthetic_targets(tmp_path)
     out = tmp_path / "cal"
     args = ["calibrate", "--targets", targets, "--out", out, "--scale", "40", "--seeds", "1",
-            "--population", "12", "--generations", "3", "--draws", "4"]  # fmt: skip
+            "--population", "24", "--generations", "3", "--draws", "4"]  # fmt: skip
     proc = subprocess.Popen(
         [*EGOV, *map(str, args), "--executor", "serial"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -101,7 +101,7 @@ def test_calibrate_recovers_known_parameters_after_a_kill_and_resume(tmp_path):
 
     again = egov(*args)
     assert again.returncode == 2 and "--resume" in again.stderr, "never starts over silently"
-    changed = egov(*[a if a != "12" else "10" for a in args], "--resume")
+    changed = egov(*[a if a != "24" else "20" for a in args], "--resume")
     assert changed.returncode == 2 and "population" in changed.stderr
 
     resumed = egov(*args, "--resume", "--workers", "2")
