@@ -137,11 +137,9 @@ def _citizen_loop(
             u_part = draw(keys[K_PARTICIPATION], i)
 
             new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[age[i]], spy)
-            cu, cr = cov_u[r], cov_r[r]
-            coverage = cu if urban[i] else cr
+            coverage = cov_u[r] if urban[i] else cov_r[r]
             p_access = c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
-            p_keep = loss[r]
-            got_access = (u_access >= p_keep) if net else (u_access < p_access)
+            got_access = (u_access >= loss[r]) if net else (u_access < p_access)
 
             took_part = False
             if net and u_part < part_bound[r]:  # only the connected can take part
