@@ -117,7 +117,6 @@ def instrument(timer: PhaseTimer):
     patch(kernels, "businesses", "business_kernel")
     # not add_switches: after a parallel loop it runs on the background thread, which
     # this (single-threaded) timer must not see
-    patch(kernels, "apply_delta", "citizen_network")
     patch(kernels.Ties, "wait", "citizen_network")
     patch(kernels.Ties, "update", "citizen_network")
     patch(kernels, "citizen_block_sums", "record_citizen_sums")

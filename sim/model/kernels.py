@@ -25,6 +25,7 @@ The folder is `$EGOV_NUMBA_CACHE`, else `$NUMBA_CACHE_DIR`, else
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -90,11 +91,13 @@ def draw(key, i):
 per_step = formulas.per_step
 c_logistic, c_clip01 = citizen.logistic, citizen.clip01
 c_new_literacy, c_access_probability = citizen.new_literacy, citizen.access_probability
+c_access_hazard = citizen.access_hazard
 c_online_logit, c_choose_channel = citizen.online_logit, citizen.choose_channel
 c_trust_after_service, c_failure_probability = citizen.trust_after_service, citizen.failure_probability
 c_participation_probability = citizen.participation_probability
 c_need_probability = citizen.need_probability
 b_new_readiness, b_adoption_probability = business.new_readiness, business.adoption_probability
+b_readiness_growth = business.readiness_growth
 b_drop_probability = business.drop_probability
 
 ONLINE, ASSISTED, PAPER = citizen.ONLINE, citizen.ASSISTED, citizen.PAPER
@@ -106,7 +109,7 @@ BLOCK = 1024  # citizens a pass goes through at a time (their columns stay in ca
 
 def _citizen_loop(
     region, urban, age, lit, internet, trust, channel, failed, participated, non_user, last_online,
-    online_ties, degree, indptr, indices, delta, switch, fold,
+    online_ties, degree, indptr, indices, switched, switch, fold,
     quality, cov_u, cov_r, centre_u, centre_r, afford, loss, paper_open, dose, engagement,
     responsiveness, outage, adopters,
     c, age_factor, online_age, keys, spy, step, trust_shock, need_surge,
@@ -114,10 +117,15 @@ def _citizen_loop(
     """Citizen.step for every citizen, in the rule's order of operations. By block of
     citizens, two passes: the first does what every citizen does and lists those who need
     a service; the second takes the listed through the service (a dense pass, instead of
-    a branch that goes one way or the other at random)."""
+    a branch that goes one way or the other at random). Serial (`fold`), the loop lists
+    who switched to or from online (`switched`: row, or ~row for a switch away) and adds
+    their ties to the counts once every citizen has read them."""
+    n_switched = np.zeros(1, np.int64)
     n_regions = quality.size
     part_bound = np.empty(n_regions)  # participation chance at trust = literacy = 1
+    hazard = np.empty(n_regions)  # access hazard per step
     for r in range(n_regions):
+        hazard[r] = c_access_hazard(c, adopters[r], spy)
         p_max = per_step(c_participation_probability(c, 1.0, 1.0, engagement[r]), spy)
         part_bound[r] = p_max * (1.0 + 1e-9)  # coefficients >= 0: nobody lies above it
     n = region.size
@@ -138,7 +146,7 @@ def _citizen_loop(
 
             new_lit = c_new_literacy(c, lt, net, dose[r], age_factor[age[i]], spy)
             coverage = cov_u[r] if urban[i] else cov_r[r]
-            p_access = c_access_probability(c, coverage, lt, spy, afford[r], adopters[r])
+            p_access = c_access_probability(hazard[r], coverage, lt, afford[r])
             got_access = (u_access >= loss[r]) if net else (u_access < p_access)
 
             took_part = False
@@ -190,36 +198,30 @@ def _citizen_loop(
             failed[i] = fl
             trust[i] = c_clip01(new_tr - trust_shock)
             went = (1 if new_ch == ONLINE else 0) - (1 if ch == ONLINE else 0)
-            if fold:  # serial: the tie update folded into the loop
+            if fold:  # serial: listed, added below
                 if went != 0:
-                    for p in range(indptr[i], indptr[i + 1]):
-                        delta[indices[p]] += went
+                    switched[n_switched[0]] = i if went > 0 else ~i
+                    n_switched[0] += 1
             else:  # parallel: recorded, then added serially (add_switches)
                 switch[i] = went
+    if fold:
+        for t in range(n_switched[0]):
+            i, went = switched[t], 1
+            if i < 0:
+                i, went = ~i, -1
+            for p in range(indptr[i], indptr[i + 1]):
+                online_ties[indices[p]] += went
 
 
 @numba.njit(cache=True, nogil=True)
-def add_switches(indptr, indices, switch, delta):
-    """delta += ties @ switch, for the few citizens who switched (symmetric ties). Releases
+def add_switches(indptr, indices, switch, counts):
+    """counts += ties @ switch, for the few citizens who switched (symmetric ties). Releases
     the GIL, to run on the background thread."""
     for i in range(switch.size):
         s = switch[i]
         if s != 0:
             for p in range(indptr[i], indptr[i + 1]):
-                delta[indices[p]] += s
-
-
-def _apply_delta(online_ties, delta):
-    """online_ties += delta; delta = 0."""
-    for j in numba.prange(delta.size):
-        if delta[j] != 0:
-            online_ties[j] += delta[j]
-            delta[j] = 0
-
-
-def apply_delta(online_ties, delta) -> None:
-    """online_ties += delta; delta = 0 (on threads with more than one)."""
-    _APPLY_DELTA.compiled(delta.size)(online_ties, delta)
+                counts[indices[p]] += s
 
 
 def _business_loop(
@@ -228,17 +230,26 @@ def _business_loop(
     c, size_shift, key_adoption, key_drop, spy,
 ):  # fmt: skip
     """Business.step for every firm (each firm's update depends only on the step's start)."""
+    growth = np.empty((2, quality.size))  # readiness growth by status and region
+    bound = np.empty(quality.size)  # adoption chance at readiness 1, the largest size shift
+    for r in range(quality.size):
+        growth[0, r] = b_readiness_growth(c, False, open_data[r], spy)
+        growth[1, r] = b_readiness_growth(c, True, open_data[r], spy)
+        p_max = b_adoption_probability(c, quality[r], 1.0, peers[r], size_shift.max(), mandate_r[r], spy)
+        bound[r] = p_max * (1.0 + 1e-9)  # business_readiness >= 0: nobody lies above it
     for i in numba.prange(region.size):
         r = region[i]
         rd, ad = readiness[i], adopted[i]
         mandate = mandate_r[r] if vat_payer[i] else 0.0
         now = ad
         if not ad:
-            p = b_adoption_probability(c, quality[r], rd, peers[r], size_shift[size[i]], mandate, spy)
-            now = draw(key_adoption, i) < p
+            u = draw(key_adoption, i)
+            if u < bound[r] or rd > 1.0:  # else no chance under the bound can take it
+                p = b_adoption_probability(c, quality[r], rd, peers[r], size_shift[size[i]], mandate, spy)
+                now = u < p
         elif draw(key_drop, i) < b_drop_probability(c, quality[r], outage[r], mandate, spy):
             now = False
-        readiness[i] = b_new_readiness(c, rd, ad, open_data[r], spy)
+        readiness[i] = b_new_readiness(rd, growth[1 if ad else 0, r])
         adopted[i] = now
 
 
@@ -420,11 +431,17 @@ class _Loop:
 
 
 _CITIZENS, _BUSINESSES = _Loop(_citizen_loop), _Loop(_business_loop)
-_APPLY_DELTA = _Loop(_apply_delta)
 
 
 def _keys(keys) -> np.ndarray:
-    return np.array([int(k) for k in keys], dtype=np.uint64)
+    return np.array(keys, dtype=np.uint64)
+
+
+@functools.lru_cache(maxsize=64)
+def _by_band(values: tuple[float, ...]) -> np.ndarray:
+    """A per-age-band or per-size tuple as the array the loops take (made once per value:
+    the tuples are the same every step)."""
+    return np.asarray(values, dtype=np.float64)
 
 
 _background: tuple[int, ThreadPoolExecutor] | None = None
@@ -459,17 +476,15 @@ def citizens(store, x, ties) -> None:
     kernel(
         s["region"], s["urban"], s["age_band"], s["digital_literacy"], s["internet"], s["trust"],
         s["channel"], s["failed"], s["participated"], s["non_user"], s["last_online_step"],
-        ties.online, ties.degree, ties.indptr, ties.indices, ties.delta, ties.switch, fold,
+        ties.online, ties.degree, ties.indptr, ties.indices, ties.switched, ties.switch, fold,
         x.quality, x.coverage_urban, x.coverage_rural, x.centre_reach, x.centre_reach_rural,
         x.affordability, x.loss_hazard, x.paper_open, x.literacy_dose, x.engagement,
         x.responsiveness, x.outage, x.adopters,
-        x.coefficients, np.asarray(x.literacy_age_factor, dtype=np.float64),
-        np.asarray(x.online_age, dtype=np.float64), _keys(x.keys), int(x.steps_per_year),
+        x.coefficients, _by_band(x.literacy_age_factor),
+        _by_band(x.online_age), _keys(x.keys), int(x.steps_per_year),
         int(x.step), float(x.trust_shock), float(x.need_surge),
     )  # fmt: skip
-    if fold:
-        apply_delta(ties.online, ties.delta)
-    else:  # the loop is over: the switches go straight into the counts, in the background
+    if not fold:  # the loop is over: the switches go straight into the counts, in the background
         ties.pending = _background_thread().submit(add_switches, ties.indptr, ties.indices, ties.switch,
                                                    ties._online)  # fmt: skip
         _running.add(ties.pending)
@@ -490,8 +505,8 @@ class Ties:
         # counts as int16 (2 bytes a citizen instead of 4: the loop streams less memory)
         self.degree = degree.astype(np.int16)
         self._online = np.zeros(n, np.int16)
-        self.delta = np.zeros(n, np.int16)
         self.switch = np.zeros(n, np.int8)
+        self.switched = np.zeros(n, np.int32)  # who switched, listed by the serial loop
         self.pending: Future | None = None  # the update after a parallel loop, if running
         self.update(np.zeros(n, np.bool_), channel)
 
@@ -511,8 +526,7 @@ class Ties:
         """After channels changed outside the kernel (cohort turnover, building)."""
         self.wait()
         self.switch[:] = (channel == ONLINE).view(np.int8) - online_before.view(np.int8)
-        add_switches(self.indptr, self.indices, self.switch, self.delta)
-        apply_delta(self._online, self.delta)
+        add_switches(self.indptr, self.indices, self.switch, self._online)
 
     def __getstate__(self) -> dict:
         self.wait()
@@ -525,7 +539,7 @@ def businesses(store, x) -> None:
     _BUSINESSES.compiled(store.n)(
         s["region"], s["size"], s["readiness"], s["adopted"], s["vat_payer"],
         x.quality, x.peers, x.mandate, x.outage, x.open_data,
-        x.coefficients, np.asarray(x.size_shift, dtype=np.float64),
+        x.coefficients, _by_band(x.size_shift),
         np.uint64(x.keys.adoption), np.uint64(x.keys.drop), int(x.steps_per_year),
     )  # fmt: skip
 

@@ -91,9 +91,16 @@ def logistic(x):
 
 
 @formula
-def new_readiness(c, readiness, adopted, open_data, spy):
-    growth = c.readiness_growth * (1.0 + adopted) * (1.0 + c.open_data_reuse * open_data)
-    return readiness + (1.0 - readiness) * (growth / spy)
+def readiness_growth(c, adopted, open_data, spy):
+    """The share of its readiness gap a firm closes per step: adopters learn twice as fast,
+    and open data to reuse speeds both (the same for every firm of a region and status, so
+    a compiled loop computes it per region)."""
+    return c.readiness_growth * (1.0 + adopted) * (1.0 + c.open_data_reuse * open_data) / spy
+
+
+@formula
+def new_readiness(readiness, growth):
+    return readiness + (1.0 - readiness) * growth
 
 
 @formula
@@ -146,5 +153,5 @@ class Business(ColumnAgent):
         elif uniform(x.keys.drop, i) < drop_probability(c, v.quality[r], v.outage[r], mandate, spy):
             now_adopted = False
 
-        self.readiness = new_readiness(c, readiness, adopted, v.open_data[r], spy)
+        self.readiness = new_readiness(readiness, readiness_growth(c, adopted, v.open_data[r], spy))
         self.adopted = now_adopted
