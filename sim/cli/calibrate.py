@@ -171,7 +171,8 @@ def calibrate_command(
         *([f"finished by: {command}"] if resuming else []),
         f"method: pyabc ABCSMC, {population} particles x {history.max_t + 1} generations, "
         f"uniform priors from {Path(tg.path).name}, distance sqrt(sum(((sim-obs)/sigma)^2)), "
-        "epsilon = median of the previous generation",
+        "epsilon = median of the previous generation, "
+        "kernel: normal with twice the weighted covariance (Beaumont et al. 2009)",
         f"seeds per parameter set: {seed_list}; scale {scale:g} people per agent",
         f"date: {cal.now_utc()}; {evaluations} parameter sets ({sims} simulations) in this call, "
         f"{fit_seconds / 60:.1f} min on {handle.description}",
