@@ -390,6 +390,13 @@ def beaumont_bandwidth(n_samples: float, dimension: int) -> float:
     return math.sqrt(2.0)
 
 
+def perturbation_kernel():
+    """The pyabc transition every calibration proposes its particles with."""
+    import pyabc
+
+    return pyabc.MultivariateNormalTransition(bandwidth_selector=beaumont_bandwidth)
+
+
 def make_abc(targets: Targets, simulator: Simulator, population: int, sampler):
     import pyabc
 
@@ -404,7 +411,7 @@ def make_abc(targets: Targets, simulator: Simulator, population: int, sampler):
         population_size=population,
         sampler=sampler,
         eps=pyabc.QuantileEpsilon(alpha=0.5),
-        transitions=pyabc.MultivariateNormalTransition(bandwidth_selector=beaumont_bandwidth),
+        transitions=perturbation_kernel(),
     )
 
 
