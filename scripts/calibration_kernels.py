@@ -52,7 +52,9 @@ def main() -> None:
 
     seeds = [int(s) for s in args.seeds.split(",")]
     targets = cal.load_targets()
-    simulator = cal.Simulator(cal.base_params(targets, args.scale), seeds, targets.targets, targets.needs_regions)
+    simulator = cal.Simulator(
+        cal.base_params(targets, args.scale), seeds, targets.targets, targets.needs_regions
+    )
     handle = open_executor("process", args.workers)
     if args.sampler == "pyabc":
         sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=args.workers)
@@ -65,7 +67,9 @@ def main() -> None:
         t0 = time.perf_counter()
         history = abc.run(max_nr_populations=args.generations)
         pops = history.get_all_populations().set_index("t")
-        print(f"kernel {args.kernel}, sampler {args.sampler}, {args.population} particles, scale {args.scale:g}")
+        print(
+            f"kernel {args.kernel}, sampler {args.sampler}, {args.population} particles, scale {args.scale:g}"
+        )
         for t in range(history.max_t + 1):
             _, w = history.get_distribution(0, t)
             print(
