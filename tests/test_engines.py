@@ -122,3 +122,19 @@ def test_engines_identical_on_the_full_baseline_with_the_government_side_moving(
     assert last["b2g_providers"] > 0 and last["agencies_joined"] > 3 and last["services_available"] > 142
     for table in ("national_frame", "region_frame", "profile_frame"):
         pd.testing.assert_frame_equal(getattr(agent, table)(), getattr(fast, table)(), check_exact=True)
+
+
+def test_region_frame_holds_each_steps_regional_record(busy_params):
+    """One row per step and region, in step then region order, each value the step's
+    regional record (the frame is built column by column, not a frame per step)."""
+    model = sim.EGovModel(busy_params, seed=3).run()
+    frame = model.region_frame()
+    n = model.n_regions
+    assert len(frame) == n * model.steps and list(frame.columns[:4]) == ["step", "year", "month", "region"]
+    for k in (0, 7, model.steps - 1):
+        rows = frame.iloc[k * n : (k + 1) * n]
+        national, regional = model._national[k], model._regional[k]
+        assert (rows["step"] == national["step"]).all() and (rows["month"] == national["month"]).all()
+        assert list(rows["region"]) == list(model.region_names)
+        for key, values in regional.items():
+            np.testing.assert_array_equal(rows[key].to_numpy(), np.broadcast_to(values, (n,)))

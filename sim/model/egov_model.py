@@ -508,18 +508,17 @@ class EGovModel(mesa.Model):
         return pd.DataFrame(self._national)
 
     def region_frame(self) -> pd.DataFrame:
-        """One row per step and region."""
-        frames = []
-        for row, reg in zip(self._national, self._regional, strict=True):
-            frame = pd.DataFrame(reg)
-            frame.insert(0, "region", self.region_names)
-            frame.insert(0, "month", row["month"])
-            frame.insert(0, "year", row["year"])
-            frame.insert(0, "step", row["step"])
-            frames.append(frame)
-        if not frames:
+        """One row per step and region (each indicator's steps joined into one column, not
+        a frame per step: this frame took as long as the run it reports)."""
+        if not self._regional:
             return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True)
+        n, steps = self.n_regions, len(self._regional)
+        columns = {k: np.repeat([row[k] for row in self._national], n) for k in ("step", "year", "month")}
+        for key in self._regional[0]:
+            columns[key] = np.concatenate([np.broadcast_to(reg[key], (n,)) for reg in self._regional])
+        frame = pd.DataFrame(columns)
+        frame.insert(3, "region", list(self.region_names) * steps)
+        return frame
 
     def profile_frame(self) -> pd.DataFrame:
         """The Stage-Model-Openness profile of each region and the nation at the end of
