@@ -242,6 +242,20 @@ def test_the_calibration_kernel_keeps_the_weight_spread_where_the_default_collap
         assert ours > 0.4 * 48 and ours > 3 * default, (seed, ours, default)
 
 
+def test_calibrations_propose_with_that_kernel_and_never_resume_with_another(tmp_path):
+    targets = cal.load_targets()
+    simulator = cal.Simulator(cal.base_params(targets, 6000.0), [1], targets.targets)
+    abc = cal.make_abc(targets, simulator, 8, cal.executor_sampler(cal.cf.ThreadPoolExecutor(1)))
+    assert abc.transitions[0].bandwidth_selector is cal.beaumont_bandwidth
+    setup = cal.CalibrationSetup(str(targets.path), targets.scenario, 6000.0, [1], 8, 2, targets.priors, 2021)
+    record = cal.setup_record(setup)
+    del record["kernel"]  # a calibration made before the kernel was recorded
+    (tmp_path / "abc.db").write_bytes(b"")
+    (tmp_path / "setup.json").write_text(json.dumps(record))
+    with pytest.raises(cal.CalibrationError, match="pyabc's default kernel.*another --out"):
+        cal.start_or_resume(tmp_path, setup, resume=True)
+
+
 def test_a_failure_after_complete_generations_says_how_to_report_them():
     message = cal.failure_message(3, Path("calib/abc.db"), AssertionError("weight nan"))
     assert message.startswith("ABC-SMC failed in generation 3")

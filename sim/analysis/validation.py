@@ -48,24 +48,26 @@ shipped posterior was made just before this, with unseeded chains).
 normal kernel with twice the previous generation's weighted covariance (Beaumont et al.
 2009), not pyabc's default (Silverman's bandwidth, about half the covariance here). The
 shipped posterior was made with the default, and its weight collapsed onto a few
-particles: it ends with an effective sample size of 2.4 of 96 (one particle carries 61% of
-the weight), so its intervals below show where the weight collapsed more than what the
-targets pin down. The cause is the kernel, not the project's sampler: on the shipped
+particles: it ends with an effective sample size of 2.4 of 96 (one particle carries 61%
+of the weight), so its intervals below show where the weight collapsed more than what
+the targets pin down. The cause is the kernel, not the project's sampler: on the shipped
 targets (48 particles, scale 20,000, five generations; `scripts/calibration_kernels.py`)
 the effective sample size fell to 4.2 with the default kernel, to 2.4 with pyabc's own
 `MulticoreEvalParallelSampler`, and to 1.9 with a narrower kernel (pyabc `scaling` 0.3).
-The particles that carried the weight lay far out along directions the targets hardly pin
-down (Mahalanobis distance 5-6 from the previous generation, median 3), where a narrow
-proposal has little density. With Beaumont's kernel, 192 particles kept 150, 138 and 135 in
-generations 1-3, and a calibration of the shipped setup with 128 particles
-(`egov calibrate --out results/calib17 --scale 6000 --seeds 1,2 --population 128`, 8
-generations) kept 60-97 in every generation. That calibration does not replace the shipped
-one yet: after 8 generations its epsilon is 8.9 (the shipped one reached 6.2 in 14), its
-posterior leaves 8 of the 11 parameters unidentified, and its posterior predictive misses
-five targets at the calibration scale (households 2018, 2020 and Karaganda 2020, services
-electronic 2020, portal users 2012); it needs about six more generations.
-tests/test_calibration.py checks the kernel's effect on a toy problem with two identified
-and six unidentified directions.
+In a 48-particle run, the particles that carried the weight lay far out along directions
+the targets hardly pin down (Mahalanobis distance 5-6 from the previous generation in
+generations 2-4, median 3), where the proposal has little density; 48 particles are too
+few to cover 11 dimensions even with the wider kernel. With Beaumont's kernel, 192
+particles kept 150, 138 and 135 in generations 1-3, and a calibration of the shipped
+setup with 128 particles (`egov calibrate --out results/calib17 --scale 6000 --seeds 1,2
+--population 128`, 8 generations) kept 60-97 in generations 1-7 (outputs:
+benchmarks/results/kernel_ess/). That calibration does not replace the shipped one yet:
+after 8 generations its epsilon is 8.9 (the shipped one reached 6.2 in 14), its
+posterior leaves 8 of the 11 parameters unidentified, and its posterior predictive
+misses five targets at the calibration scale (households 2018, 2020 and Karaganda 2020,
+services electronic 2020, portal users 2012); it needs about six more generations.
+tests/test_calibration.py checks the kernel's effect on a toy problem with two
+identified and six unidentified directions.
 
 **Checks.** tests/test_calibration.py recovers known parameters of a small synthetic world
 (after killing and resuming the calibration) and checks, at the calibration's reduced

@@ -384,8 +384,8 @@ def beaumont_bandwidth(n_samples: float, dimension: int) -> float:
     covariance by the square of this factor). pyabc's default (Silverman's rule, about
     half the covariance for 11 parameters and 96 particles) proposes too narrowly for a
     posterior that spreads along directions the targets do not pin down: the few particles
-    accepted out there then carry most of the weight (docs/validation.md, "Effective
-    sample size").
+    accepted out there then carry most of the weight (docs/validation.md, "Kernel and
+    effective sample size").
     """
     return math.sqrt(2.0)
 
@@ -759,9 +759,17 @@ def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tupl
         if old is not None:
             # more (or fewer) generations only move the stopping point: a resume may change it
             differs = [k for k in record if k not in ("extra", "generations") and old.get(k) != record[k]]
-            if differs:
+            if "kernel" in differs and "kernel" not in old:
                 raise CalibrationError(
-                    [f"cannot resume: {', '.join(differs)} differ from the calibration in {folder}"]
+                    [
+                        f"cannot resume {folder}: it was made with pyabc's default kernel, before "
+                        "calibrations used Beaumont et al.'s; start a new one with another --out"
+                    ]
+                )
+            if differs:
+                verb = "differs" if len(differs) == 1 else "differ"
+                raise CalibrationError(
+                    [f"cannot resume: {', '.join(differs)} {verb} from the calibration in {folder}"]
                 )
         if old is not None and old.get("generations") != setup.generations:
             run.setup_file.write_text(json.dumps({**old, "generations": setup.generations}, indent=2) + "\n")

@@ -10,11 +10,11 @@ tables per seed (tests/test_engines.py, tests/test_kernels.py).
 Each citizen's update depends only on the state at step start, so the loop over citizens
 can run on several threads (`set_threads`): the results are the same whatever the thread
 count. Each citizen's count of ties online (`Ties.online`) is kept up to date by adding
-the ties of those who switched: inside the loop when serial; when parallel, after it, on
-a background thread while the model goes on with the rest of the step (the scatter is
-serial and waits on memory, so it would otherwise leave a core idle). Nothing reads the
-counts before the next citizen loop, which waits for them. Integer additions, so the same
-counts either way.
+the ties of those who switched: at the end of the loop when serial (it lists them as it
+goes); when parallel, after it, on a background thread while the model goes on with the
+rest of the step (the scatter is serial and waits on memory, so it would otherwise leave
+a core idle). Nothing reads the counts before the next citizen loop, which waits for
+them. Integer additions, so the same counts either way.
 
 Compiled code is cached on disk (numba `cache=True`) under a folder named after a hash of
 the source files the kernels compile, so editing a formula never reuses a stale kernel.
