@@ -515,7 +515,7 @@ class EGovModel(mesa.Model):
         n, steps = self.n_regions, len(self._regional)
         columns = {k: np.repeat([row[k] for row in self._national], n) for k in ("step", "year", "month")}
         for key in self._regional[0]:
-            columns[key] = np.concatenate([np.broadcast_to(reg[key], (n,)) for reg in self._regional])
+            columns[key] = np.concatenate([reg[key] for reg in self._regional])  # arrays of n
         frame = pd.DataFrame(columns)
         frame.insert(3, "region", list(self.region_names) * steps)
         return frame
