@@ -34,9 +34,21 @@ def transition(kernel: str):
     return pyabc.MultivariateNormalTransition(scaling=float(kernel))
 
 
+def kernel_choice(text: str) -> str:
+    """silverman, beaumont or a positive number (argparse reports anything else)."""
+    if text in ("silverman", "beaumont"):
+        return text
+    try:
+        if float(text) > 0:
+            return text
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r}: allowed are silverman, beaumont or a positive number")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--kernel", default="beaumont")
+    ap.add_argument("--kernel", type=kernel_choice, default="beaumont")
     ap.add_argument("--sampler", choices=["executor", "pyabc"], default="executor")
     ap.add_argument("--population", type=int, default=48)
     ap.add_argument("--generations", type=int, default=5)

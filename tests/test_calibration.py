@@ -20,6 +20,7 @@ import pytest
 
 from sim.experiments import calibration as cal
 from sim.experiments import experiment as experiments
+from sim.experiments.executors import SerialExecutor
 from sim.experiments.scenario import load as load_scenario
 from sim.model.param_paths import apply_changes
 
@@ -245,7 +246,7 @@ def test_the_calibration_kernel_keeps_the_weight_spread_where_the_default_collap
 def test_calibrations_propose_with_that_kernel_and_never_resume_with_another(tmp_path):
     targets = cal.load_targets()
     simulator = cal.Simulator(cal.base_params(targets, 6000.0), [1], targets.targets)
-    abc = cal.make_abc(targets, simulator, 8, cal.executor_sampler(cal.cf.ThreadPoolExecutor(1)))
+    abc = cal.make_abc(targets, simulator, 8, cal.executor_sampler(SerialExecutor()))
     assert abc.transitions[0].bandwidth_selector is cal.beaumont_bandwidth
     setup = cal.CalibrationSetup(str(targets.path), targets.scenario, 6000.0, [1], 8, 2, targets.priors, 2021)
     record = cal.setup_record(setup)

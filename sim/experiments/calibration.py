@@ -806,10 +806,10 @@ def _num(v: float) -> str:
 
 
 def effective_sample_size(weights: np.ndarray) -> float:
-    """Kish's effective sample size of importance weights, 1 / sum(w^2) with w summing to 1."""
-    w = np.asarray(weights, dtype=float)
-    w = w / w.sum()
-    return float(1.0 / np.sum(w**2))
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum(w^2) (pyabc's)."""
+    from pyabc.weighted_statistics import effective_sample_size as ess
+
+    return float(ess(np.asarray(weights, dtype=float)))
 
 
 def spread_caveat(posterior: pd.DataFrame) -> str:

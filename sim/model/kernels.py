@@ -206,11 +206,18 @@ def _citizen_loop(
                 switch[i] = went
     if fold:
         for t in range(n_switched[0]):
-            i, went = switched[t], 1
+            i = switched[t]
             if i < 0:
-                i, went = ~i, -1
-            for p in range(indptr[i], indptr[i + 1]):
-                online_ties[indices[p]] += went
+                add_ties(indptr, indices, ~i, -1, online_ties)
+            else:
+                add_ties(indptr, indices, i, 1, online_ties)
+
+
+@numba.njit(cache=True, nogil=True)
+def add_ties(indptr, indices, i, went, counts):
+    """counts[j] += went for each tie j of citizen i (who went online: +1, or away: -1)."""
+    for p in range(indptr[i], indptr[i + 1]):
+        counts[indices[p]] += went
 
 
 @numba.njit(cache=True, nogil=True)
@@ -218,10 +225,8 @@ def add_switches(indptr, indices, switch, counts):
     """counts += ties @ switch, for the few citizens who switched (symmetric ties). Releases
     the GIL, to run on the background thread."""
     for i in range(switch.size):
-        s = switch[i]
-        if s != 0:
-            for p in range(indptr[i], indptr[i + 1]):
-                counts[indices[p]] += s
+        if switch[i] != 0:
+            add_ties(indptr, indices, i, switch[i], counts)
 
 
 def _business_loop(
@@ -232,10 +237,11 @@ def _business_loop(
     """Business.step for every firm (each firm's update depends only on the step's start)."""
     growth = np.empty((2, quality.size))  # readiness growth by status and region
     bound = np.empty(quality.size)  # adoption chance at readiness 1, the largest size shift
+    largest_shift = size_shift.max()
     for r in range(quality.size):
         growth[0, r] = b_readiness_growth(c, False, open_data[r], spy)
         growth[1, r] = b_readiness_growth(c, True, open_data[r], spy)
-        p_max = b_adoption_probability(c, quality[r], 1.0, peers[r], size_shift.max(), mandate_r[r], spy)
+        p_max = b_adoption_probability(c, quality[r], 1.0, peers[r], largest_shift, mandate_r[r], spy)
         bound[r] = p_max * (1.0 + 1e-9)  # business_readiness >= 0: nobody lies above it
     for i in numba.prange(region.size):
         r = region[i]
