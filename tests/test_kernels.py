@@ -76,8 +76,47 @@ def test_citizen_and_firm_objects_are_made_on_demand(busy_params):
     assert sim.EGovModel(busy_params, seed=1, engine="agent")._objects_made
 
 
-def test_warm_up_reports_seconds():
+def _compiled_signatures() -> dict[str, int]:
+    import numba
+
+    from sim.model import graph
+
+    found = {
+        f"{module.__name__}.{name}": len(f.signatures)
+        for module in (kernels, graph)
+        for name, f in vars(module).items()
+        if isinstance(f, numba.core.registry.CPUDispatcher)
+    }
+    loops = {name: len(getattr(kernels, name).serial.signatures) for name in ("_CITIZENS", "_BUSINESSES")}
+    return found | loops
+
+
+def test_after_the_warm_up_a_run_loads_no_compiled_code_and_boxes_no_array(busy_params):
+    """`egov run` warms the kernels up with Ctrl-C held, then runs with it live. That is
+    safe only if the run compiles or loads nothing more (the warm-up used the model's own
+    argument types) and no compiled call returns an array: numba boxes a returned array by
+    calling back into Python (_numba_unpickle), where a pending Ctrl-C became a
+    SystemError (seen from symmetric_ties before its arrays were made by the caller)."""
+    import sys
+    from collections import Counter
+
     assert kernels.warm_up() >= 0.0
+    before = _compiled_signatures()
+    callbacks: Counter[str] = Counter()
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "_numba_unpickle":
+            callbacks[frame.f_back.f_code.co_name if frame.f_back else "?"] += 1
+
+    sys.setprofile(watch)
+    try:
+        model = sim.EGovModel(busy_params, seed=1)
+        for _ in range(14):  # past a January: the cohort turnover's kernel runs too
+            model.step()
+    finally:
+        sys.setprofile(None)
+    assert _compiled_signatures() == before
+    assert not callbacks
 
 
 def test_parallel_loops_are_compiled_and_cached_apart_from_the_serial_ones():

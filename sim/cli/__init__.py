@@ -8,6 +8,25 @@ imports what it needs when it runs, so `egov --help` starts fast. See
 docs/architecture.md.
 """
 
-from sim.cli.main import app, main
+import sys
 
 __all__ = ["app", "main"]
+
+
+def main() -> None:
+    """The console entry point. It loads the commands inside, so a Ctrl-C while Python
+    imports them ends as one during a command does: one line, exit status 130."""
+    try:
+        from sim.cli.main import main as egov
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted while loading; nothing written\n")
+        sys.exit(130)
+    egov()
+
+
+def __getattr__(name: str):  # `from sim.cli import app`, loaded on first use (PEP 562)
+    if name == "app":
+        from sim.cli.main import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -36,3 +40,17 @@ def fail(problems: list[str], debug: bool, error: BaseException | None = None, e
         for line in rest:
             err_console.print(escape(_printable(line)), highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, then raise it: for native code (numba loading
+    its compiled kernels) that a KeyboardInterrupt must not land inside."""
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cli.common import BadInput, err_console, fail, out_console
+from sim.cli.common import BadInput, err_console, fail, interrupts_held, out_console
 from sim.experiments import scenario as scenarios
 from sim.model.limits import MAX_AGENTS, SEED_MAX
 from sim.model.params import Params
@@ -89,14 +89,18 @@ def run(
             check_agents(params, allow_large)
         except TooLarge as e:
             raise BadInput([f"{spec.path or scenario}: {e}"]) from None
+        # heavy imports only for commands that run the model
+        from sim.analysis.plots import adoption_figure
+        from sim.experiments.results import discard_run_dir, new_run_dir, write_run
+        from sim.model import kernels
+        from sim.model.egov_model import EGovModel
+
+        with interrupts_held():
+            kernels.warm_up()
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
     except KeyboardInterrupt:
         fail(["interrupted while loading; nothing written"], debug, exit_code=130)
-    # heavy imports only for commands that run the model
-    from sim.analysis.plots import adoption_figure
-    from sim.experiments.results import discard_run_dir, new_run_dir, write_run
-    from sim.model.egov_model import EGovModel
 
     run_seed = spec.seed if seed is None else seed
     run_engine = engine.value if engine else (recorded_engine or "vectorized")

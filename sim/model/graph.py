@@ -12,7 +12,10 @@ from sim.model import kernels  # noqa: F401  (sets numba's cache folder, outside
 
 
 @numba.njit(cache=True)
-def _pattern(i, j, n):
+def _pattern(i, j, n, indptr, indices):
+    """Fills indptr (n + 1 zeros) and the front of indices (2 * len(i) slots); returns how
+    many indices it used. The caller allocates: a compiled function that returns an array
+    calls back into Python to box it, where a pending Ctrl-C turns into a SystemError."""
     degree = np.zeros(n + 1, np.int64)
     for p in range(i.size):
         if i[p] != j[p]:
@@ -20,7 +23,6 @@ def _pattern(i, j, n):
             degree[j[p] + 1] += 1
     start = np.cumsum(degree)
     fill = start[:-1].copy()
-    indices = np.empty(start[-1], np.int32)
     for p in range(i.size):
         a, b = i[p], j[p]
         if a != b:
@@ -29,7 +31,6 @@ def _pattern(i, j, n):
             indices[fill[b]] = a
             fill[b] += 1
     # sort each row, drop repeated ties, compact in place
-    indptr = np.zeros(n + 1, np.int64)
     out = 0
     for r in range(n):
         row = np.sort(indices[start[r] : start[r + 1]])
@@ -40,14 +41,16 @@ def _pattern(i, j, n):
                 out += 1
                 last = v
         indptr[r + 1] = out
-    return indptr, indices[:out].copy()
+    return out
 
 
 def symmetric_ties(i: np.ndarray, j: np.ndarray, n: int) -> sparse.csr_matrix:
     """The n x n symmetric 0/1 (float32) matrix with a tie for every pair (i, j), i != j,
     and its mirror; sorted indices, no duplicates: the pattern of
     ``((coo(i, j) + coo(i, j).T) > 0)`` without its temporaries."""
-    indptr, indices = _pattern(np.asarray(i), np.asarray(j), int(n))
+    i, j = np.asarray(i), np.asarray(j)
+    indptr, indices = np.zeros(int(n) + 1, np.int64), np.empty(2 * i.size, np.int32)
+    indices = indices[: _pattern(i, j, int(n), indptr, indices)].copy()
     if indices.size < 2**31:
         indptr = indptr.astype(np.int32)
     data = np.ones(indices.size, np.float32)

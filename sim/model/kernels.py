@@ -302,15 +302,15 @@ def _counts(channel, internet, participated, failed, last_online, non_user, urba
 
 @jit
 def _block_sums(counts, channel, internet, lit, trust, participated, failed, last_online, non_user, urban,
-                step, recent_from):  # fmt: skip
+                step, recent_from, out):  # fmt: skip
     """Per block of citizens (stored block by block), the sums of CITIZEN_SUMS: its counts,
     then literacy and trust added up in storage order. Serial on purpose: when the citizen
     loop runs on threads, the tie counts are being added on a background thread meanwhile,
     and a parallel pass here would fight it for the cores (measured at 1M citizens on 2
-    threads: 60 M citizen-steps/s with parallel sums, 68 M with serial ones)."""
+    threads: 60 M citizen-steps/s with parallel sums, 68 M with serial ones). Fills
+    `out` (blocks x sums) rather than returning it, as block_counts does."""
     bounds = np.zeros(counts.size + 1, np.int64)
     bounds[1:] = np.cumsum(counts)
-    out = np.zeros((counts.size, len(CITIZEN_SUMS)))
     for b in range(counts.size):
         lo, hi = bounds[b], bounds[b + 1]
         n = _counts(
@@ -325,7 +325,6 @@ def _block_sums(counts, channel, internet, lit, trust, participated, failed, las
         row = out[b]
         row[0], row[1], row[2], row[3], row[4], row[5] = n[0], n[1], n[2], n[3], s_lit, s_trust
         row[6], row[7], row[8], row[9], row[10], row[11], row[12] = n[4], n[5], n[6], n[7], n[8], n[9], n[10]
-    return out
 
 
 @jit
@@ -337,14 +336,20 @@ def _count_true(flags):
 
 
 @jit
-def block_counts(flags, counts):
-    """Per block of agents (stored block by block), how many have `flags` set (as float64:
-    the same numbers as np.add.reduceat over the blocks; a vectorized count per slice)."""
-    out = np.zeros(counts.size)
+def _block_counts(flags, counts, out):
     start = 0
     for b in range(counts.size):
         out[b] = _count_true(flags[start : start + counts[b]])
         start += counts[b]
+
+
+def block_counts(flags: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per block of agents (stored block by block), how many have `flags` set (as float64:
+    the same numbers as np.add.reduceat over the blocks; a vectorized count per slice).
+    The compiled loop fills an array made here: a compiled function that returns an array
+    calls back into Python to box it, and a Ctrl-C pending there becomes a SystemError."""
+    out = np.zeros(counts.size)
+    _block_counts(flags, counts, out)
     return out
 
 
@@ -354,10 +359,11 @@ def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -
     year (last online step >= recent_from), this step, ever, of non-users and of urban
     citizens online; sums of literacy and trust. The same whatever the thread count."""
     s = store.columns
-    out = _block_sums(
+    out = np.zeros((counts.size, len(CITIZEN_SUMS)))
+    _block_sums(
         counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
         s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], int(step),
-        int(recent_from),
+        int(recent_from), out,
     )  # fmt: skip
     return {name: out[:, j] for j, name in enumerate(CITIZEN_SUMS)}
 
@@ -551,7 +557,10 @@ def businesses(store, x) -> None:
 
 
 def warm_up() -> float:
-    """Compile (or load from the cache) every kernel on a tiny input; returns seconds."""
+    """Compile (or load from the cache) every kernel on a tiny input, with the argument
+    types of the model's own calls, so a run loads no more compiled code once it starts
+    (`egov run` does this with Ctrl-C held: an interrupt inside numba's loader is lost in
+    a ctypes callback or crashes the process). Returns seconds."""
     from sim.model.columns import Store
 
     t0 = time.perf_counter()
@@ -567,4 +576,11 @@ def warm_up() -> float:
     bs = Store(business.Business.states, 2)
     bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
     businesses(bs, business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4))
+    block_counts(cs["internet"], np.array([2]))
+    z = np.zeros(2)
+    age_one_year(cs["region"], cs["age_band"], cs["urban"], cs["digital_literacy"], cs["internet"], z,
+                 np.ones((4, 2)).T, z.copy(), z.copy(), z.copy(), np.empty(2, np.int64))  # fmt: skip
+    from sim.model.graph import symmetric_ties
+
+    symmetric_ties(np.array([0], np.int32), np.array([1], np.int32), 2)
     return time.perf_counter() - t0
