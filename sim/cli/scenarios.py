@@ -92,11 +92,12 @@ def run(
         # heavy imports only for commands that run the model
         from sim.analysis.plots import adoption_figure
         from sim.experiments.results import discard_run_dir, new_run_dir, write_run
-        from sim.model import kernels
+        from sim.model import graph, kernels
         from sim.model.egov_model import EGovModel
 
         with interrupts_held():
             kernels.warm_up()
+            graph.warm_up()
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
     except KeyboardInterrupt:

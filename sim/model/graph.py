@@ -57,3 +57,9 @@ def symmetric_ties(i: np.ndarray, j: np.ndarray, n: int) -> sparse.csr_matrix:
     ties = sparse.csr_matrix((data, indices, indptr), shape=(n, n))
     ties.has_sorted_indices = True
     return ties
+
+
+def warm_up() -> None:
+    """Load (or compile) the pattern builder with the tie builder's argument types (int32
+    pairs), as kernels.warm_up does for the step's kernels."""
+    symmetric_ties(np.array([0], np.int32), np.array([1], np.int32), 2)

@@ -559,8 +559,8 @@ def businesses(store, x) -> None:
 def warm_up() -> float:
     """Compile (or load from the cache) every kernel on a tiny input, with the argument
     types of the model's own calls, so a run loads no more compiled code once it starts
-    (`egov run` does this with Ctrl-C held: an interrupt inside numba's loader is lost in
-    a ctypes callback or crashes the process). Returns seconds."""
+    (`egov run` does this, and graph.warm_up, with Ctrl-C held: an interrupt inside
+    numba's loader is lost in a ctypes callback or crashes the process). Returns seconds."""
     from sim.model.columns import Store
 
     t0 = time.perf_counter()
@@ -580,7 +580,4 @@ def warm_up() -> float:
     z = np.zeros(2)
     age_one_year(cs["region"], cs["age_band"], cs["urban"], cs["digital_literacy"], cs["internet"], z,
                  np.ones((4, 2)).T, z.copy(), z.copy(), z.copy(), np.empty(2, np.int64))  # fmt: skip
-    from sim.model.graph import symmetric_ties
-
-    symmetric_ties(np.array([0], np.int32), np.array([1], np.int32), 2)
     return time.perf_counter() - t0
