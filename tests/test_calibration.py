@@ -127,6 +127,9 @@ def test_calibrate_recovers_known_parameters_after_a_kill_and_resume(tmp_path):
         and "command: egov calibrate" in scenario
         and "seeds per parameter set: [1]" in scenario
     )
+    # the header counts what the killed call ran too, not only the resumed call's part
+    every_set = int(history.get_all_populations()["samples"].sum())
+    assert f"all generations: {every_set} parameter sets" in scenario
     assert load_scenario(out / "calibrated.yaml").params.coefficients.access_rate == pytest.approx(
         summary.loc["coefficients.access_rate", "median"], rel=1e-3
     )
@@ -410,15 +413,20 @@ def test_a_calibrated_event_field_extends_the_baseline_with_its_events(tmp_path)
     assert params.policies == sim.Params().policies
 
 
-# Targets the calibrated baseline meets at a reduced scale (6,000 people per agent, seeds
-# 1 and 2, the calibration's own scale); the full check, with posterior draws, is
-# `egov validation` (docs/validation.md), which also lists the targets missed.
+# Targets the calibrated baseline meets at a reduced scale: the posterior predictive
+# median of 16 draws from the shipped posterior x seeds 1 and 2 at the calibration's own
+# scale (6,000 people per agent), as in its fit report. The full check, at a finer scale
+# and other seeds, is `egov validation` (docs/validation.md), which lists the targets
+# missed. Not here: households_karaganda_2020 (about 230 Karaganda agents at this scale;
+# missed at these seeds, met in the validation) and portal_users_2012 (not fitted: a
+# definition the model does not share).
 HOLD_AT_REDUCED_SCALE = [
     "stage2_year",
     "stage3_year",
     "stage4_year",
-    *[f"internet_{year}" for year in (2005, 2006, 2007, 2008, 2009, 2010, 2011, 2013, 2014)],
+    *[f"internet_{year}" for year in range(2005, 2015)],
     "households_2018",
+    "households_2020",
     "households_almaty_2020",
     "services_electronic_2020",
     "services_electronic_2021",
@@ -428,24 +436,24 @@ HOLD_AT_REDUCED_SCALE = [
 
 
 def test_calibrated_baseline_meets_the_targets_that_hold_at_reduced_scale():
-    import sim
-
     targets = cal.load_targets()
-    params = apply_changes(sim.Params(), {"world.scale": 6000.0, "end_year": targets.last_year})
-    by_name = {t.name: t for t in targets.targets}
-    stats = [cal.run_statistics(params, seed, targets.targets, True)[0] for seed in (1, 2)]
+    posterior = pd.read_parquet(cal.DEFAULT_TARGETS.parent / "calibration_posterior.parquet")
+    points = cal.draw(posterior, 16, seed=1)
+    stats, _ = cal.posterior_predictive(
+        targets, points, [1, 2], scale=6000.0, end_year=None, executor=SerialExecutor()
+    )
+    fit = cal.fit_table(targets, stats).set_index("target")
     for name in HOLD_AT_REDUCED_SCALE:
-        t = by_name[name]
-        value = float(np.mean([s[name] for s in stats]))
-        assert abs(value - t.observed) <= t.allowed, (name, value, t.observed, t.allowed)
+        row = fit.loc[name]
+        assert row["met"], (name, row["median"], row["observed"], row["tolerance"])
 
 
 def test_the_households_note_holds_a_trend_and_two_lockdown_margins():
     """targets.yaml (households_2020, lockdown_2020; docs/validation.md section 5), paired
     runs at the calibrated values (same seeds): without the lockdown the 2020 household
     share still rises above 2018's (the trend the survey does not show); the lockdown adds
-    to it, almost all through paper users going online; the need surge adds volume (a fifth
-    or more of the lockdown's) and almost no share."""
+    to it, most of it through paper users going online and under half through the need
+    surge, which adds a fifth or more of the lockdown's volume."""
     import sim
 
     targets = cal.load_targets()
@@ -459,7 +467,7 @@ def test_the_households_note_holds_a_trend_and_two_lockdown_margins():
         assert off["households_2020"] - off["households_2018"] > 0.02, (seed, off)
         assert 0.02 < on["households_2020"] - off["households_2020"] < 0.08, (seed, on, off)
         share_from_surge = on["households_2020"] - flat["households_2020"]
-        assert 0.0 <= share_from_surge < 0.25 * (on["households_2020"] - off["households_2020"])
+        assert 0.0 <= share_from_surge < 0.5 * (on["households_2020"] - off["households_2020"])
         volume_from_surge = on["lockdown_2020"] - flat["lockdown_2020"]
         assert volume_from_surge > 0.2 * (on["lockdown_2020"] - off["lockdown_2020"]), (seed, on, flat, off)
 

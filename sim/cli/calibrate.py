@@ -176,6 +176,7 @@ def calibrate_command(
         f"seeds per parameter set: {seed_list}; scale {scale:g} people per agent",
         f"date: {cal.now_utc()}; {evaluations} parameter sets ({sims} simulations) in this call, "
         f"{fit_seconds / 60:.1f} min on {handle.description}",
+        cal.history_totals(history),
     ]
     try:
         cal.write_new(

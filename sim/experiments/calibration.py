@@ -503,6 +503,19 @@ def open_history(db: Path):
     return pyabc.History(f"sqlite:///{db}", _id=1)
 
 
+def history_totals(history) -> str:
+    """What the whole calibration cost, over every call that ran a generation of it (a
+    resumed calibration's own call may run none): from pyabc's History."""
+    gens = history.get_all_populations()
+    sets = int(gens["samples"].sum())
+    minutes = float(gens.loc[gens["t"] >= 0, "wall_time"].sum()) / 60
+    started = pd.Timestamp(history.get_abc().start_time).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"all generations: {sets} parameter sets, {minutes:.1f} min of generation wall time "
+        f"(pyabc's), started {started} UTC"
+    )
+
+
 def posterior_frame(history) -> pd.DataFrame:
     """The last generation's particles: one column per parameter (dotted path), weights."""
     frame, weights = history.get_distribution(m=0, t=history.max_t)
