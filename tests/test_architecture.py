@@ -193,7 +193,7 @@ def test_checker_finds_an_upward_import():
     fake = {
         "sim.model.params": {"sim.experiments.scenario"},  # model importing experiments: wrong
         "sim.analysis.plots": {"sim.model.framework"},  # downwards: fine
-        "sim.cli.main": {"sim.analysis.report"},
+        "sim.cli.commands": {"sim.analysis.report"},
         "sim.analysis.report": {"sim.cli.common"},  # analysis importing cli: wrong
     }
     assert upward_imports(fake) == [

@@ -182,7 +182,7 @@ def test_a_failing_inference_step_is_one_clear_line_with_what_is_kept(tmp_path, 
     import pyabc
     from typer.testing import CliRunner
 
-    from sim.cli.main import app
+    from sim.cli.commands import app
 
     def collapse(self, *args, **kwargs):
         raise AssertionError("The population total weight nan is not normalized.")
@@ -449,11 +449,11 @@ def test_calibrated_baseline_meets_the_targets_that_hold_at_reduced_scale():
 
 
 def test_the_households_note_holds_a_trend_and_two_lockdown_margins():
-    """targets.yaml (households_2020, lockdown_2020; docs/validation.md section 5), paired
+    """targets.yaml's note on households_2020 (and lockdown_2020), paired
     runs at the calibrated values (same seeds): without the lockdown the 2020 household
     share still rises above 2018's (the trend the survey does not show); the lockdown adds
-    to it, most of it through paper users going online and under half through the need
-    surge, which adds a fifth or more of the lockdown's volume."""
+    to it, most of it through paper users going online and a fifth to a half through the
+    need surge, which brings more than half of the lockdown's extra volume."""
     import sim
 
     targets = cal.load_targets()
@@ -467,9 +467,10 @@ def test_the_households_note_holds_a_trend_and_two_lockdown_margins():
         assert off["households_2020"] - off["households_2018"] > 0.02, (seed, off)
         assert 0.02 < on["households_2020"] - off["households_2020"] < 0.08, (seed, on, off)
         share_from_surge = on["households_2020"] - flat["households_2020"]
-        assert 0.0 <= share_from_surge < 0.5 * (on["households_2020"] - off["households_2020"])
+        lockdown_share = on["households_2020"] - off["households_2020"]
+        assert 0.2 * lockdown_share < share_from_surge < 0.5 * lockdown_share, (seed, on, flat, off)
         volume_from_surge = on["lockdown_2020"] - flat["lockdown_2020"]
-        assert volume_from_surge > 0.2 * (on["lockdown_2020"] - off["lockdown_2020"]), (seed, on, flat, off)
+        assert volume_from_surge > 0.5 * (on["lockdown_2020"] - off["lockdown_2020"]), (seed, on, flat, off)
 
 
 def test_the_old_stage_rule_needed_platform_money_that_left_no_service_offline():

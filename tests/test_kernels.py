@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import sim
 from sim.model import kernels, rng
@@ -87,21 +88,29 @@ def _compiled_signatures() -> dict[str, int]:
         for name, f in vars(module).items()
         if isinstance(f, numba.core.registry.CPUDispatcher)
     }
-    loops = {name: len(getattr(kernels, name).serial.signatures) for name in ("_CITIZENS", "_BUSINESSES")}
-    return found | loops
+    for name in ("_CITIZENS", "_BUSINESSES"):
+        loop = getattr(kernels, name)
+        found[f"{name}.serial"] = len(loop.serial.signatures)
+        found[f"{name}.parallel"] = len(loop._parallel.signatures) if loop._parallel is not None else 0
+    return found
 
 
-def test_after_the_warm_up_a_run_loads_no_compiled_code_and_boxes_no_array(busy_params):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_after_the_warm_up_a_run_loads_no_compiled_code_and_boxes_no_array(busy_params, threads, monkeypatch):
     """`egov run` warms the kernels up with Ctrl-C held, then runs with it live. That is
     safe only if the run compiles or loads nothing more (the warm-up used the model's own
-    argument types) and no compiled call returns an array: numba boxes a returned array by
-    calling back into Python (_numba_unpickle), where a pending Ctrl-C became a
-    SystemError (seen from symmetric_ties before its arrays were made by the caller)."""
+    argument types, and the parallel loops when there are threads) and no compiled call
+    returns an array: numba boxes a returned array by calling back into Python
+    (_numba_unpickle), where a pending Ctrl-C became a SystemError (seen from
+    symmetric_ties before its arrays were made by the caller)."""
     import sys
     from collections import Counter
 
     from sim.model import graph
 
+    # the small world takes the parallel loops with a lower bar (results do not depend on it)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 64)
+    monkeypatch.setattr(kernels, "_threads", threads)
     assert kernels.warm_up() >= 0.0
     graph.warm_up()
     before = _compiled_signatures()
@@ -120,6 +129,8 @@ def test_after_the_warm_up_a_run_loads_no_compiled_code_and_boxes_no_array(busy_
         sys.setprofile(None)
     assert _compiled_signatures() == before
     assert not callbacks
+    if threads > 1:
+        assert before["_CITIZENS.parallel"] == before["_BUSINESSES.parallel"] == 1
 
 
 def test_parallel_loops_are_compiled_and_cached_apart_from_the_serial_ones():

@@ -60,7 +60,7 @@ kernel, 192 particles kept 150, 138 and 135 in generations 1-3 (outputs:
 benchmarks/results/kernel_ess/). The shipped posterior is that kernel's: 128 particles x
 16 generations, epsilon from 30.4 to 6.48, an effective sample size between 60 and 97 in
 generations 1-15 and 86.3 of 128 at the end; it took 29,344 parameter sets (58,688
-simulations, 126 min on two process workers; docs/performance.md). In this report it
+simulations, 127 min on two process workers; docs/performance.md). In this report it
 meets 21 of the 22 targets, two more than the previous posterior (internet use 2009 and
 services electronic 2021); at the calibration's own scale and seeds (its fit report, 16 draws x
 seeds 1 and 2 at 6,000 people per agent) it also misses Karaganda 2020 (0.33 against

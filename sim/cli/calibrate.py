@@ -1,6 +1,6 @@
 """`egov calibrate` and `egov validation`: estimate parameters from the Kazakhstan targets
 by ABC-SMC (sim.experiments.calibration) and write the validation report. Registered on
-the `egov` app by sim.cli.main."""
+the `egov` app by sim.cli.commands."""
 
 from __future__ import annotations
 

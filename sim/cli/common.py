@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Iterator
 
 import typer
@@ -45,9 +46,15 @@ def fail(problems: list[str], debug: bool, error: BaseException | None = None, e
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[None]:
     """Hold Ctrl-C until the block ends, then raise it: for native code (numba loading
-    its compiled kernels) that a KeyboardInterrupt must not land inside."""
+    its compiled kernels) that a KeyboardInterrupt must not land inside. Only the main
+    thread can set a handler; a process started with SIGINT ignored (nohup) keeps
+    ignoring it; a handler set outside Python is left alone."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
+        yield
+        return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:

@@ -1,6 +1,6 @@
 """`egov report` and `egov compare`: self-contained HTML reports of results folders.
 
-Registered on the `egov` app by sim.cli.main. Heavy imports (pandas, matplotlib) happen
+Registered on the `egov` app by sim.cli.commands. Heavy imports (pandas, matplotlib) happen
 inside the commands, so other commands start fast."""
 
 from __future__ import annotations

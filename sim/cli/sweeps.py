@@ -1,5 +1,5 @@
 """`egov sweep` and `egov summarize`: run an experiment's scenarios across seeds and
-design points, and summarise the results. Registered on the `egov` app by sim.cli.main."""
+design points, and summarise the results. Registered on the `egov` app by sim.cli.commands."""
 
 from __future__ import annotations
 

@@ -506,13 +506,14 @@ def open_history(db: Path):
 def history_totals(history) -> str:
     """What the whole calibration cost, over every call that ran a generation of it (a
     resumed calibration's own call may run none): from pyabc's History."""
-    gens = history.get_all_populations()
+    gens = history.get_all_populations()  # t = -1: the prior sample that sets epsilon
     sets = int(gens["samples"].sum())
-    minutes = float(gens.loc[gens["t"] >= 0, "wall_time"].sum()) / 60
-    started = pd.Timestamp(history.get_abc().start_time).strftime("%Y-%m-%d %H:%M")
+    minutes = float(gens["wall_time"].fillna(0).sum()) / 60
+    # pyabc records its start in local time, without a zone
+    started = history.get_abc().start_time.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
     return (
-        f"all generations: {sets} parameter sets, {minutes:.1f} min of generation wall time "
-        f"(pyabc's), started {started} UTC"
+        f"all generations: {sets} parameter sets (with the prior sample that sets the first "
+        f"epsilon), {minutes:.1f} min of generation wall time (pyabc's), started {started} UTC"
     )
 
 

@@ -36,7 +36,9 @@ def move_rates(age_shares: np.ndarray) -> np.ndarray:
     """Yearly probability that a citizen of each region (rows) and band (columns) moves up
     a band (60+: leaves), keeping the recorded shares stationary."""
     entry = age_shares[:, :1] / BAND_YEARS
-    return np.minimum(entry / np.maximum(age_shares, 1e-9), 1.0)
+    # C order whatever the input's (pandas hands over F order): the compiled pass is
+    # loaded once, for one layout (kernels.warm_up)
+    return np.ascontiguousarray(np.minimum(entry / np.maximum(age_shares, 1e-9), 1.0))
 
 
 def turnover(store, age_shares: np.ndarray, income_ratio: np.ndarray, k, seed: int, year: int) -> np.ndarray:

@@ -560,24 +560,29 @@ def warm_up() -> float:
     """Compile (or load from the cache) every kernel on a tiny input, with the argument
     types of the model's own calls, so a run loads no more compiled code once it starts
     (`egov run` does this, and graph.warm_up, with Ctrl-C held: an interrupt inside
-    numba's loader is lost in a ctypes callback or crashes the process). Returns seconds."""
+    numba's loader is lost in a ctypes callback or crashes the process). With more than
+    one thread, the parallel loops too, on PARALLEL_MIN agents. Returns seconds."""
     from sim.model.columns import Store
 
     t0 = time.perf_counter()
+    for n in (2, PARALLEL_MIN) if _threads > 1 else (2,):
+        cs = Store(citizen.Citizen.states, n)
+        one = np.ones(1)
+        k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
+        x = citizen.CitizenInputs(
+            *([one] * 13), 0.0, 0.0,
+            citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
+        )  # fmt: skip
+        ties = Ties(np.zeros(n + 1, np.int32), np.zeros(0, np.int32), cs["channel"])
+        citizens(cs, x, ties)
+        ties.wait()
+        bs = Store(business.Business.states, n)
+        bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
+        businesses(bs, business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4))
     cs = Store(citizen.Citizen.states, 2)
-    one = np.ones(1)
-    k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
-    x = citizen.CitizenInputs(
-        *([one] * 13), 0.0, 0.0,
-        citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
-    )  # fmt: skip
-    citizens(cs, x, Ties(np.array([0, 1, 2]), np.array([1, 0]), cs["channel"]))
     citizen_block_sums(cs, np.array([2]), 1, 0)
-    bs = Store(business.Business.states, 2)
-    bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
-    businesses(bs, business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4))
     block_counts(cs["internet"], np.array([2]))
     z = np.zeros(2)
     age_one_year(cs["region"], cs["age_band"], cs["urban"], cs["digital_literacy"], cs["internet"], z,
-                 np.ones((4, 2)).T, z.copy(), z.copy(), z.copy(), np.empty(2, np.int64))  # fmt: skip
+                 np.ones((2, 4)), z.copy(), z.copy(), z.copy(), np.empty(2, np.int64))  # fmt: skip
     return time.perf_counter() - t0
