@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import typer
 from rich.console import Console
@@ -61,3 +61,30 @@ def interrupts_held() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
     if caught:
         raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_noted() -> Iterator[Callable[[], None]]:
+    """Ctrl-C raises KeyboardInterrupt as usual and is also noted; the check this yields
+    raises it again. Native code can swallow the first (a pending exception cleared in a
+    call from compiled code: seen as `egov run` finishing with exit 0 after a Ctrl-C on a
+    loaded machine), so a loop calls the check between steps."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
+        yield lambda: None
+        return
+    noted: list[int] = []
+
+    def note_and_raise(signum, frame):
+        noted.append(signum)
+        raise KeyboardInterrupt
+
+    def check() -> None:
+        if noted:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note_and_raise)
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)

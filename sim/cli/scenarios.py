@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cli.common import BadInput, err_console, fail, interrupts_held, out_console
+from sim.cli.common import BadInput, err_console, fail, interrupts_held, interrupts_noted, out_console
 from sim.experiments import scenario as scenarios
 from sim.model.limits import MAX_AGENTS, SEED_MAX
 from sim.model.params import Params
@@ -105,39 +105,48 @@ def run(
 
     run_seed = spec.seed if seed is None else seed
     run_engine = engine.value if engine else (recorded_engine or "vectorized")
-    # the output folder is created and probed before the model runs
+    # the output folder is created and probed before the model runs; from then on an
+    # interrupt anywhere removes it (Typer would turn one outside a handler into a silent 130)
+    folder: Path | None = None
     try:
-        folder = new_run_dir(out, params.name, run_seed, run_engine)
+        with interrupts_noted() as check_interrupt:
+            with interrupts_held():
+                folder = new_run_dir(out, params.name, run_seed, run_engine)
+            started, t0 = datetime.now(UTC), time.perf_counter()
+            model = EGovModel(params, seed=run_seed, engine=run_engine, allow_large=True)
+            check_interrupt()
+            show = not quiet and sys.stderr.isatty()
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[year]}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=err_console,
+                disable=not show,
+                transient=True,
+            ) as progress:
+                task = progress.add_task(params.name, total=params.n_steps, year="")
+                while model.running and model.steps < params.n_steps:
+                    model.step()
+                    check_interrupt()
+                    progress.update(task, advance=1, year=str(model.year))
+            write_run(model, folder, started, time.perf_counter() - t0, spec.chain, figure=adoption_figure)
     except (OSError, UnsafePath) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        fail([f"{out}: --out: cannot write results here: {reason}"], debug, e)
-    try:
-        started, t0 = datetime.now(UTC), time.perf_counter()
-        model = EGovModel(params, seed=run_seed, engine=run_engine, allow_large=True)
-        show = not quiet and sys.stderr.isatty()
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.fields[year]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            disable=not show,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(params.name, total=params.n_steps, year="")
-            while model.running and model.steps < params.n_steps:
-                model.step()
-                progress.update(task, advance=1, year=str(model.year))
-        write_run(model, folder, started, time.perf_counter() - t0, spec.chain, figure=adoption_figure)
-    except OSError as e:
+        if folder is None:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            fail([f"{out}: --out: cannot write results here: {reason}"], debug, e)
         discard_run_dir(folder)
-        fail([f"{folder}: --out: cannot write results: {e.strerror or e}; nothing kept"], debug, e)
+        reason = getattr(e, "strerror", None) or e
+        fail([f"{folder}: --out: cannot write results: {reason}; nothing kept"], debug, e)
     except KeyboardInterrupt:
+        if folder is None:
+            fail(["interrupted while loading; nothing written"], debug, exit_code=130)
         discard_run_dir(folder)
         fail(["interrupted; the unfinished run folder was removed"], debug, exit_code=130)
     except BaseException:
-        discard_run_dir(folder)
+        if folder is not None:
+            discard_run_dir(folder)
         raise
     if not quiet:
         print_summary(model, folder, time.perf_counter() - t0)
