@@ -21,10 +21,9 @@ import numpy as np
 def _warm(_: int) -> None:
     """Load the compiled kernels in a worker (compiling them if the cache is cold), then
     wait a moment so that every worker of the pool gets one of these tasks."""
-    from sim.model import graph, kernels
+    from sim.model import kernels
 
     kernels.warm_up()
-    graph.warm_up()
     time.sleep(0.5)
 
 

@@ -80,12 +80,9 @@ def test_citizen_and_firm_objects_are_made_on_demand(busy_params):
 def _compiled_signatures() -> dict[str, int]:
     import numba
 
-    from sim.model import graph
-
     found = {
-        f"{module.__name__}.{name}": len(f.signatures)
-        for module in (kernels, graph)
-        for name, f in vars(module).items()
+        name: len(f.signatures)
+        for name, f in vars(kernels).items()
         if isinstance(f, numba.core.registry.CPUDispatcher)
     }
     for name in ("_CITIZENS", "_BUSINESSES"):
@@ -106,13 +103,10 @@ def test_after_the_warm_up_a_run_loads_no_compiled_code_and_boxes_no_array(busy_
     import sys
     from collections import Counter
 
-    from sim.model import graph
-
     # the small world takes the parallel loops with a lower bar (results do not depend on it)
     monkeypatch.setattr(kernels, "PARALLEL_MIN", 64)
     monkeypatch.setattr(kernels, "_threads", threads)
     assert kernels.warm_up() >= 0.0
-    graph.warm_up()
     before = _compiled_signatures()
     callbacks: Counter[str] = Counter()
 

@@ -44,21 +44,28 @@ def fail(problems: list[str], debug: bool, error: BaseException | None = None, e
 
 
 @contextlib.contextmanager
-def interrupts_held() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends, then raise it: for native code (numba loading
-    its compiled kernels) that a KeyboardInterrupt must not land inside. Only the main
-    thread can set a handler; a process started with SIGINT ignored (nohup) keeps
-    ignoring it; a handler set outside Python is left alone."""
+def _sigint_handler(handler: Callable) -> Iterator[None]:
+    """SIGINT goes to `handler` inside the block. Only the main thread can set a handler;
+    a process started with SIGINT ignored (nohup) keeps ignoring it; a handler set outside
+    Python is left alone."""
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
         yield
         return
-    caught: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, then raise it: for native code (numba loading
+    its compiled kernels) that a KeyboardInterrupt must not land inside."""
+    caught: list[int] = []
+    with _sigint_handler(lambda signum, frame: caught.append(signum)):
+        yield
     if caught:
         raise KeyboardInterrupt
 
@@ -69,10 +76,6 @@ def interrupts_noted() -> Iterator[Callable[[], None]]:
     raises it again. Native code can swallow the first (a pending exception cleared in a
     call from compiled code: seen as `egov run` finishing with exit 0 after a Ctrl-C on a
     loaded machine), so a loop calls the check between steps."""
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
-        yield lambda: None
-        return
     noted: list[int] = []
 
     def note_and_raise(signum, frame):
@@ -83,8 +86,5 @@ def interrupts_noted() -> Iterator[Callable[[], None]]:
         if noted:
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, note_and_raise)
-    try:
+    with _sigint_handler(note_and_raise):
         yield check
-    finally:
-        signal.signal(signal.SIGINT, previous)

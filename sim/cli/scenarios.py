@@ -92,12 +92,11 @@ def run(
         # heavy imports only for commands that run the model
         from sim.analysis.plots import adoption_figure
         from sim.experiments.results import discard_run_dir, new_run_dir, write_run
-        from sim.model import graph, kernels
+        from sim.model import kernels
         from sim.model.egov_model import EGovModel
 
         with interrupts_held():
             kernels.warm_up()
-            graph.warm_up()
     except (scenarios.ScenarioError, BadInput) as e:
         fail(e.problems, debug, e)
     except KeyboardInterrupt:
@@ -133,11 +132,10 @@ def run(
                     progress.update(task, advance=1, year=str(model.year))
             write_run(model, folder, started, time.perf_counter() - t0, spec.chain, figure=adoption_figure)
     except (OSError, UnsafePath) as e:
+        reason = getattr(e, "strerror", None) or str(e)
         if folder is None:
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             fail([f"{out}: --out: cannot write results here: {reason}"], debug, e)
         discard_run_dir(folder)
-        reason = getattr(e, "strerror", None) or e
         fail([f"{folder}: --out: cannot write results: {reason}; nothing kept"], debug, e)
     except KeyboardInterrupt:
         if folder is None:

@@ -369,6 +369,40 @@ def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -
 
 
 @jit
+def tie_pattern(i, j, n, indptr, indices):
+    """The symmetric CSR pattern of the pairs (i, j), for sim.model.graph.symmetric_ties:
+    fills indptr (n + 1 zeros) and the front of indices (2 * len(i) slots); returns how
+    many indices it used. The caller allocates: a compiled function that returns an array
+    calls back into Python to box it, where a pending Ctrl-C turns into a SystemError."""
+    degree = np.zeros(n + 1, np.int64)
+    for p in range(i.size):
+        if i[p] != j[p]:
+            degree[i[p] + 1] += 1
+            degree[j[p] + 1] += 1
+    start = np.cumsum(degree)
+    fill = start[:-1].copy()
+    for p in range(i.size):
+        a, b = i[p], j[p]
+        if a != b:
+            indices[fill[a]] = b
+            fill[a] += 1
+            indices[fill[b]] = a
+            fill[b] += 1
+    # sort each row, drop repeated ties, compact in place
+    out = 0
+    for r in range(n):
+        row = np.sort(indices[start[r] : start[r + 1]])
+        last = -1
+        for v in row:
+            if v != last:
+                indices[out] = v
+                out += 1
+                last = v
+        indptr[r + 1] = out
+    return out
+
+
+@jit
 def age_one_year(region, age, urban, lit, internet, u, rates, n_young, lit_young, net_young, leavers):
     """Cohort turnover's pass over the citizens (sim/model/cohorts.py), before anyone moves:
     adds each region x urban/rural cell's 15-29s (their count, literacy and internet, in
@@ -559,30 +593,33 @@ def businesses(store, x) -> None:
 def warm_up() -> float:
     """Compile (or load from the cache) every kernel on a tiny input, with the argument
     types of the model's own calls, so a run loads no more compiled code once it starts
-    (`egov run` does this, and graph.warm_up, with Ctrl-C held: an interrupt inside
-    numba's loader is lost in a ctypes callback or crashes the process). With more than
-    one thread, the parallel loops too, on PARALLEL_MIN agents. Returns seconds."""
+    (`egov run` does this with Ctrl-C held: an interrupt inside numba's loader is lost
+    in a ctypes callback or crashes the process). With more than one thread, the parallel
+    loops too, on PARALLEL_MIN agents. Returns seconds."""
     from sim.model.columns import Store
 
     t0 = time.perf_counter()
+    one = np.ones(1)
+    k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
+    x = citizen.CitizenInputs(
+        *([one] * 13), 0.0, 0.0,
+        citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
+    )  # fmt: skip
+    bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
+    bx = business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4)
     for n in (2, PARALLEL_MIN) if _threads > 1 else (2,):
         cs = Store(citizen.Citizen.states, n)
-        one = np.ones(1)
-        k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
-        x = citizen.CitizenInputs(
-            *([one] * 13), 0.0, 0.0,
-            citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
-        )  # fmt: skip
         ties = Ties(np.zeros(n + 1, np.int32), np.zeros(0, np.int32), cs["channel"])
         citizens(cs, x, ties)
         ties.wait()
-        bs = Store(business.Business.states, n)
-        bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
-        businesses(bs, business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4))
+        businesses(Store(business.Business.states, n), bx)
     cs = Store(citizen.Citizen.states, 2)
     citizen_block_sums(cs, np.array([2]), 1, 0)
     block_counts(cs["internet"], np.array([2]))
     z = np.zeros(2)
     age_one_year(cs["region"], cs["age_band"], cs["urban"], cs["digital_literacy"], cs["internet"], z,
                  np.ones((2, 4)), z.copy(), z.copy(), z.copy(), np.empty(2, np.int64))  # fmt: skip
+    # the tie builder's pairs are int32 (sim.model.world.build_ties)
+    pairs = np.array([0], np.int32), np.array([1], np.int32)
+    tie_pattern(*pairs, 2, np.zeros(3, np.int64), np.empty(2, np.int32))
     return time.perf_counter() - t0
