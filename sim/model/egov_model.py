@@ -421,6 +421,7 @@ class EGovModel(mesa.Model):
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
             outage=outage,
+            signed=self._signed_shares(),
             adopters=self._internet_shares(),
             trust_shock=self._breach_trust_shock(),
             need_surge=self.need_surge,
@@ -432,6 +433,14 @@ class EGovModel(mesa.Model):
             online_age=tuple(float(v) for v in k.online_age),
         )
         return self.citizen_inputs
+
+    def _signed_shares(self) -> np.ndarray:
+        """Share of each region's citizen services that must be signed: those at the
+        transactional level or above (none while keys are not required)."""
+        if not self.params.feedbacks.signature_keys:
+            return np.zeros(self.n_regions)
+        signed = (self.services.maturity >= 3).astype(np.float64)
+        return self.services.by_region(signed, "citizens")
 
     def _internet_shares(self) -> np.ndarray:
         """Share of each region's people with internet (citizens of a region weigh the

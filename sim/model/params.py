@@ -554,6 +554,14 @@ class Coefficients(Strict):
         1.0,
         "Chance of failure for a transaction hitting a service in outage [probability].",
     )
+    registration_uptake: float = unit(
+        0.1,
+        0.0,
+        1.0,
+        "Chance that a citizen sent to a public service centre because an online service "
+        "had to be signed and they held no EDS key leaves with a key (a portal account) "
+        "[probability]; keys were issued at centres (egov.kz, 2012: 154,120 accounts).",
+    )
     trust_adjustment: float = unit(
         0.3,
         0.0,
@@ -998,6 +1006,12 @@ class Feedbacks(Strict):
         description="Getting connected is likelier the more of one's region is already "
         "online (access_imitation, a Bass diffusion: slow start, take-off, saturation). "
         "Off: set to 0.",
+    )
+    signature_keys: bool = Field(
+        True,
+        description="A transactional service done online must be signed with an EDS key, "
+        "which citizens get at a public service centre (registration_uptake): without one "
+        "they are served at a centre. Off: anyone online can sign, and nobody registers.",
     )
     breach_trust: bool = Field(
         True,
