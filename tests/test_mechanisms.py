@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -285,3 +286,49 @@ def test_need_probability_surges_for_recent_online_users_only():
 def test_need_surge_belongs_to_demand_shocks():
     with pytest.raises(ValueError, match="need_surge applies to a demand_shock only"):
         EventSpec(kind="cyber_wave", year=2020, intensity=2.0, need_surge=1.0)
+
+
+def _keys_runs(seed: int, **changes):
+    """busy_params with and without the signature barrier (same seed), national tables."""
+    def run(keys: bool):
+        p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
+                       policies=busy_policies(), events=busy_events())  # fmt: skip
+        p.feedbacks.signature_keys = keys
+        for name, value in changes.items():
+            setattr(p.coefficients, name, value)
+        model = sim.EGovModel(p, seed=seed)
+        model.run()
+        return model, model.national_frame()
+
+    return run(False), run(True)
+
+
+def test_signature_keys_send_keyless_signers_to_centres_where_they_get_keys():
+    """Paired runs (same seeds) with and without the barrier: keys exist only with it;
+    with it, fewer people transact online and more at centres; only those sent to a
+    centre get a key, so with no centre in reach nobody does."""
+    for seed in (1, 2):
+        (_, free), (model, barred) = _keys_runs(seed)
+        assert (free["people_registered"] == 0).all()
+        assert barred["people_registered"].iloc[-1] > 0
+        volume = "online_transactions_per_month"
+        assert barred[volume].sum() < 0.9 * free[volume].sum(), seed
+        assert barred["assisted_share"].mean() > free["assisted_share"].mean(), seed
+        holders = model.citizen_store["registered"]
+        assert 0 < holders.sum() < holders.size
+    (_, free), (_, no_centres) = _keys_runs(1, assisted_preference=0.0)
+    assert (no_centres["people_registered"] == 0).all()
+    assert no_centres["online_transactions_per_month"].sum() < free["online_transactions_per_month"].sum()
+
+
+def test_engines_agree_with_signature_keys():
+    from tests.test_engines import tables
+
+    p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
+                   policies=busy_policies(), events=busy_events())  # fmt: skip
+    p.feedbacks.signature_keys = True
+    _, nat_v, reg_v = tables(p, 2, "vectorized")
+    model_a, nat_a, reg_a = tables(p, 2, "agent")
+    assert nat_a["people_registered"].iloc[-1] > 0
+    pd.testing.assert_frame_equal(nat_v, nat_a, check_exact=True)
+    pd.testing.assert_frame_equal(reg_v, reg_a, check_exact=True)

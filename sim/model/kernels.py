@@ -187,7 +187,7 @@ def _citizen_loop(
             if new_ch == ONLINE and not registered[i] and draw(keys[K_SIGNATURE], i) < signed[r]:
                 # a service to be signed without a key: done at a centre, which issues keys
                 new_ch = ASSISTED if centre > 0 else PAPER
-                registered[i] = new_ch == ASSISTED and draw(keys[K_REGISTRATION], i) < c.registration_uptake * lt * lt
+                registered[i] = new_ch == ASSISTED and draw(keys[K_REGISTRATION], i) < c.registration_uptake
             elif new_ch == ONLINE:
                 if draw(keys[K_FAILURE], i) < c_failure_probability(c, q, outage[r]):
                     fl = True

@@ -308,7 +308,7 @@ class Citizen(ColumnAgent):
             if new_channel == ONLINE and not self.registered and uniform(key.signature, i) < v.signed[r]:
                 # a service to be signed without a key: done at a centre, which issues keys
                 new_channel = ASSISTED if centre > 0 else PAPER
-                self.registered = new_channel == ASSISTED and uniform(key.registration, i) < c.registration_uptake * lit * lit
+                self.registered = new_channel == ASSISTED and uniform(key.registration, i) < c.registration_uptake
             elif new_channel == ONLINE:
                 if uniform(key.failure, i) < failure_probability(c, quality, v.outage[r]):
                     failed = True
