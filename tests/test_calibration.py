@@ -5,7 +5,6 @@ baseline against the targets that hold at a reduced scale."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import signal
 import sqlite3
@@ -512,35 +511,3 @@ def test_validation_report_is_regenerated_from_the_shipped_posterior(tmp_path):
     assert "egov validation" in text and "lockdown_2020" in text
     ess = cal.effective_sample_size(pd.read_parquet(posterior)["weight"].to_numpy())
     assert f"Effective sample size of the posterior (1/sum of squared weights): {ess:.1f}" in text
-
-
-def test_with_keys_required_the_2012_accounts_and_the_2018_households_cannot_both_be_met():
-    """Why portal_users_2012 stays out of the fit (its note in targets.yaml). With the
-    signature barrier on (keys only from centres), the 2012 accounts (people_registered,
-    mean over 2012) and households_2018 rise together with the online intercept and the
-    key uptake: across a grid (the calibrated baseline, intercept raised by 1 to 3.5
-    logits, uptake 0.01 to 0.3, household_adults calibrated or 2.4) that meets each of the
-    two somewhere, no point meets both."""
-    from dataclasses import replace
-
-    from sim.model.egov_model import EGovModel
-
-    targets = cal.load_targets()
-    by_name = {t.name: t for t in targets.targets}
-    accounts = replace(by_name["portal_users_2012"], indicator="people_registered", stat="mean")
-    households = by_name["households_2018"]
-    met = []
-    grid = itertools.product([1.0, 1.5, 2.0, 2.5, 3.0, 3.5], [0.01, 0.02, 0.04, 0.1, 0.3], [None, 2.4])
-    for shift, uptake, adults in grid:
-        params = cal.base_params(targets, 6000, end_year=2018)
-        params.feedbacks.signature_keys = True
-        params.coefficients.online_intercept += shift
-        params.coefficients.registration_uptake = uptake
-        if adults:  # the prior's upper bound: the most households for a share of people
-            params.coefficients.household_adults = adults
-        national = EGovModel(params, seed=1).run().national_frame()
-        met.append(
-            tuple(abs(t.compute(national, None) - t.observed) <= t.allowed for t in (accounts, households))
-        )
-    assert any(m[0] for m in met) and any(m[1] for m in met), met
-    assert not any(m[0] and m[1] for m in met), met

@@ -290,6 +290,7 @@ def test_need_surge_belongs_to_demand_shocks():
 
 def _keys_runs(seed: int, **changes):
     """busy_params with and without the signature barrier (same seed), national tables."""
+
     def run(keys: bool):
         p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
                        policies=busy_policies(), events=busy_events())  # fmt: skip

@@ -282,7 +282,9 @@ CITIZEN_SUMS = (
 
 
 @jit
-def _counts(channel, internet, participated, failed, last_online, non_user, urban, registered, step, recent_from):
+def _counts(
+    channel, internet, participated, failed, last_online, non_user, urban, registered, step, recent_from
+):
     """The counts of CITIZEN_SUMS over one block, branch-free (the compiler vectorizes it)."""
     n_online = n_assisted = n_paper = n_net = n_part = n_failed = 0
     n_recent = n_now = n_ever = n_non = n_online_urban = n_registered = 0

@@ -39,7 +39,16 @@ from sim.model.rng import uniform
 PAPER, ASSISTED, ONLINE = 0, 1, 2
 CHANNELS = ("paper", "assisted", "online")
 AGE_BANDS = ("15-29", "30-44", "45-59", "60+")
-DECISIONS = ("access", "need", "channel", "failure", "participation", "access_loss", "signature", "registration")
+DECISIONS = (
+    "access",
+    "need",
+    "channel",
+    "failure",
+    "participation",
+    "access_loss",
+    "signature",
+    "registration",
+)
 
 
 class CitizenCoefficients(NamedTuple):
@@ -308,7 +317,9 @@ class Citizen(ColumnAgent):
             if new_channel == ONLINE and not self.registered and uniform(key.signature, i) < v.signed[r]:
                 # a service to be signed without a key: done at a centre, which issues keys
                 new_channel = ASSISTED if centre > 0 else PAPER
-                self.registered = new_channel == ASSISTED and uniform(key.registration, i) < c.registration_uptake
+                self.registered = (
+                    new_channel == ASSISTED and uniform(key.registration, i) < c.registration_uptake
+                )
             elif new_channel == ONLINE:
                 if uniform(key.failure, i) < failure_probability(c, quality, v.outage[r]):
                     failed = True
