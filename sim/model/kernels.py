@@ -371,8 +371,8 @@ def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -
     out = np.zeros((counts.size, len(CITIZEN_SUMS)))
     _block_sums(
         counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
-        s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], s["registered"], int(step),
-        int(recent_from), out,
+        s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], s["registered"],
+        int(step), int(recent_from), out,
     )  # fmt: skip
     return {name: out[:, j] for j, name in enumerate(CITIZEN_SUMS)}
 
@@ -531,7 +531,8 @@ def citizens(store, x, ties) -> None:
     kernel(
         s["region"], s["urban"], s["age_band"], s["digital_literacy"], s["internet"], s["trust"],
         s["channel"], s["failed"], s["participated"], s["non_user"], s["last_online_step"],
-        s["registered"], ties.online, ties.degree, ties.indptr, ties.indices, ties.switched, ties.switch, fold,
+        s["registered"], ties.online, ties.degree, ties.indptr, ties.indices, ties.switched, ties.switch,
+        fold,
         x.quality, x.coverage_urban, x.coverage_rural, x.centre_reach, x.centre_reach_rural,
         x.affordability, x.loss_hazard, x.paper_open, x.literacy_dose, x.engagement,
         x.responsiveness, x.outage, x.signed, x.adopters,
