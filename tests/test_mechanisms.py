@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -321,15 +320,3 @@ def test_signature_keys_send_keyless_signers_to_centres_where_they_get_keys():
     assert (no_centres["people_registered"] == 0).all()
     assert no_centres["online_transactions_per_month"].sum() < free["online_transactions_per_month"].sum()
 
-
-def test_engines_agree_with_signature_keys():
-    from tests.test_engines import tables
-
-    p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
-                   policies=busy_policies(), events=busy_events())  # fmt: skip
-    p.feedbacks.signature_keys = True
-    _, nat_v, reg_v = tables(p, 2, "vectorized")
-    model_a, nat_a, reg_a = tables(p, 2, "agent")
-    assert nat_a["people_registered"].iloc[-1] > 0
-    pd.testing.assert_frame_equal(nat_v, nat_a, check_exact=True)
-    pd.testing.assert_frame_equal(reg_v, reg_a, check_exact=True)
