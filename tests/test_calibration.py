@@ -511,3 +511,16 @@ def test_validation_report_is_regenerated_from_the_shipped_posterior(tmp_path):
     assert "egov validation" in text and "lockdown_2020" in text
     ess = cal.effective_sample_size(pd.read_parquet(posterior)["weight"].to_numpy())
     assert f"Effective sample size of the posterior (1/sum of squared weights): {ess:.1f}" in text
+
+
+def test_validation_of_a_posterior_made_with_other_targets_is_one_clear_line(tmp_path):
+    posterior = pd.read_parquet(experiments.DATA / "calibration_posterior.parquet")
+    stale = tmp_path / "stale.parquet"
+    posterior.drop(columns=["coefficients.service_need"]).to_parquet(stale)
+    out = tmp_path / "validation.md"
+    result = egov("validation", stale, "--out", out, "--scale", "20000", "--seeds", "1", "--draws", "2",
+                  "--executor", "serial")  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "coefficients.service_need" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not out.exists()
