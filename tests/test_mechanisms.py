@@ -319,4 +319,3 @@ def test_signature_keys_send_keyless_signers_to_centres_where_they_get_keys():
     (_, free), (_, no_centres) = _keys_runs(1, assisted_preference=0.0)
     assert (no_centres["people_registered"] == 0).all()
     assert no_centres["online_transactions_per_month"].sum() < free["online_transactions_per_month"].sum()
-
