@@ -872,7 +872,9 @@ class PolicySpec(Strict):
         0.0,
         0.0,
         1.0,
-        "For mandates: share of paper transactions made electronic [0-1].",
+        "For regulations: mandate, the share of paper transactions made electronic; "
+        "partnership, how freely agencies may contract providers; remote_signing, the share "
+        "of the services to be signed that can be signed without a key from a centre [0-1].",
     )
     audience: Literal["citizens", "businesses"] = Field(
         "citizens",
