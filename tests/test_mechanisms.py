@@ -293,17 +293,21 @@ def test_need_surge_belongs_to_demand_shocks():
         EventSpec(kind="cyber_wave", year=2020, intensity=2.0, need_surge=1.0)
 
 
-def _keys_runs(seed: int, **changes):
-    """busy_params with and without the signature barrier (same seed), national tables."""
+def keys_params(keys: bool = True, **coefficients) -> sim.Params:
+    """busy_params with the signature barrier on or off and some coefficients changed."""
+    p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
+                   policies=busy_policies(), events=busy_events())  # fmt: skip
+    p.feedbacks.signature_keys = keys
+    for name, value in coefficients.items():
+        setattr(p.coefficients, name, value)
+    return p
+
+
+def _keys_runs(seed: int, **coefficients):
+    """Paired runs (same seed) without and with the signature barrier: (model, national)."""
 
     def run(keys: bool):
-        p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
-                       policies=busy_policies(), events=busy_events())  # fmt: skip
-        p.feedbacks.signature_keys = keys
-        for name, value in changes.items():
-            setattr(p.coefficients, name, value)
-        model = sim.EGovModel(p, seed=seed)
-        model.run()
+        model = sim.EGovModel(keys_params(keys, **coefficients), seed=seed).run()
         return model, model.national_frame()
 
     return run(False), run(True)
@@ -344,3 +348,39 @@ def test_remote_signing_for_every_signed_service_lifts_the_barrier_entirely():
             volume = "online_transactions_per_month"
             assert barred[volume].sum() < remote[volume].sum() < free[volume].sum()
             assert 0 < remote["people_registered"].iloc[-1] < barred["people_registered"].iloc[-1]
+
+
+def test_a_key_holder_signs_online():
+    """With every citizen holding a key from the start (and no newcomers, who hold none),
+    the barrier stops nobody: the run is the run without it, step for step."""
+    p = keys_params(True)
+    p.world.cohort_turnover = False
+    holders = sim.EGovModel(p, seed=4)
+    holders.citizen_store["registered"] = True
+    national = holders.run().national_frame()
+    q = keys_params(False)
+    q.world.cohort_turnover = False
+    free = sim.EGovModel(q, seed=4).run().national_frame()
+    assert (national["people_registered"] > 0).all()
+    others = [c for c in national.columns if c != "people_registered"]
+    pd.testing.assert_frame_equal(national[others], free[others], check_exact=True)
+
+
+def test_more_uptake_more_key_holders_and_none_without_it():
+    held = []
+    for uptake in (0.0, 0.05, 0.3):
+        national = sim.EGovModel(keys_params(True, registration_uptake=uptake), seed=5).run().national_frame()
+        held.append(national["people_registered"].iloc[-1])
+    assert held[0] == 0 < held[1] < held[2], held
+
+
+def test_engines_agree_with_the_barrier_where_no_centre_is_in_reach():
+    """The paper fallback of the barrier (no centre in reach), in both engines."""
+    from tests.test_engines import tables
+
+    p = keys_params(True, assisted_preference=0.0)
+    _, nat_v, reg_v = tables(p, 2, "vectorized")
+    model_a, nat_a, reg_a = tables(p, 2, "agent")
+    assert nat_v["paper_share"].iloc[-1] > 0 and nat_v["people_registered"].iloc[-1] == 0
+    pd.testing.assert_frame_equal(nat_v, nat_a, check_exact=True)
+    pd.testing.assert_frame_equal(reg_v, reg_a, check_exact=True)

@@ -95,13 +95,26 @@ c_access_hazard = citizen.access_hazard
 c_online_logit, c_choose_channel = citizen.online_logit, citizen.choose_channel
 c_trust_after_service, c_failure_probability = citizen.trust_after_service, citizen.failure_probability
 c_participation_probability = citizen.participation_probability
-c_need_probability = citizen.need_probability
+c_need_probability, c_fallback_channel = citizen.need_probability, citizen.fallback_channel
 b_new_readiness, b_adoption_probability = business.new_readiness, business.adoption_probability
 b_readiness_growth = business.readiness_growth
 b_drop_probability = business.drop_probability
 
 ONLINE, ASSISTED, PAPER = citizen.ONLINE, citizen.ASSISTED, citizen.PAPER
-K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS, K_SIGNATURE, K_REGISTRATION = range(8)
+# each decision's position in citizen.Keys (the keys array the loop reads)
+K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS, K_SIGNATURE, K_REGISTRATION = (
+    citizen.Keys._fields.index(name)
+    for name in (
+        "access",
+        "need",
+        "channel",
+        "failure",
+        "participation",
+        "access_loss",
+        "signature",
+        "registration",
+    )
+)
 
 
 BLOCK = 1024  # citizens a pass goes through at a time (their columns stay in cache)
@@ -186,12 +199,12 @@ def _citizen_loop(
             new_tr = c_trust_after_service(c, tr, q, responsiveness[r], spy)
             if new_ch == ONLINE and not registered[i] and draw(keys[K_SIGNATURE], i) < signed[r]:
                 # a service to be signed without a key: done at a centre, which issues keys
-                new_ch = ASSISTED if centre > 0 else PAPER
+                new_ch = c_fallback_channel(centre)
                 registered[i] = new_ch == ASSISTED and draw(keys[K_REGISTRATION], i) < c.registration_uptake
             elif new_ch == ONLINE:
                 if draw(keys[K_FAILURE], i) < c_failure_probability(c, q, outage[r]):
                     fl = True
-                    new_ch = ASSISTED if centre > 0 else PAPER
+                    new_ch = c_fallback_channel(centre)
                     new_tr = new_tr - c.trust_failure_loss
                 else:
                     last_online[i] = step

@@ -241,6 +241,13 @@ def choose_channel(p_online, internet, centre, paper_open, u, channel):
 
 
 @formula
+def fallback_channel(centre):
+    """Where someone goes who cannot finish a service online: a centre if one is in
+    reach, else paper."""
+    return ASSISTED if centre > 0 else PAPER
+
+
+@formula
 def trust_after_service(c, trust, quality, responsiveness, spy):
     anchor = 0.6 * quality + 0.4 * responsiveness
     return trust + (anchor - trust) * min(c.trust_adjustment / spy, 1.0)
@@ -316,14 +323,14 @@ class Citizen(ColumnAgent):
             new_trust = trust_after_service(c, trust, quality, v.responsiveness[r], spy)
             if new_channel == ONLINE and not self.registered and uniform(key.signature, i) < v.signed[r]:
                 # a service to be signed without a key: done at a centre, which issues keys
-                new_channel = ASSISTED if centre > 0 else PAPER
+                new_channel = fallback_channel(centre)
                 self.registered = (
                     new_channel == ASSISTED and uniform(key.registration, i) < c.registration_uptake
                 )
             elif new_channel == ONLINE:
                 if uniform(key.failure, i) < failure_probability(c, quality, v.outage[r]):
                     failed = True
-                    new_channel = ASSISTED if centre > 0 else PAPER
+                    new_channel = fallback_channel(centre)
                     new_trust = new_trust - c.trust_failure_loss
                 else:
                     self.last_online_step = x.step
