@@ -418,8 +418,7 @@ def test_a_calibrated_event_field_extends_the_baseline_with_its_events(tmp_path)
 # scale (6,000 people per agent), as in its fit report. The full check, at a finer scale
 # and other seeds, is `egov validation` (docs/validation.md), which lists the targets
 # missed. Not here: households_karaganda_2020 (about 230 Karaganda agents at this scale;
-# missed at these seeds, met in the validation) and portal_users_2012 (not fitted: a
-# definition the model does not share).
+# missed at these seeds, met in the validation).
 HOLD_AT_REDUCED_SCALE = [
     "stage2_year",
     "stage3_year",
@@ -511,3 +510,17 @@ def test_validation_report_is_regenerated_from_the_shipped_posterior(tmp_path):
     assert "egov validation" in text and "lockdown_2020" in text
     ess = cal.effective_sample_size(pd.read_parquet(posterior)["weight"].to_numpy())
     assert f"Effective sample size of the posterior (1/sum of squared weights): {ess:.1f}" in text
+
+
+def test_validation_of_a_posterior_made_with_other_targets_is_one_clear_line(tmp_path):
+    posterior = pd.read_parquet(experiments.DATA / "calibration_posterior.parquet")
+    stale = tmp_path / "stale.parquet"
+    posterior.drop(columns=["coefficients.service_need"]).to_parquet(stale)
+    out = tmp_path / "validation.md"
+    result = egov("validation", stale, "--out", out, "--scale", "20000", "--seeds", "1", "--draws", "2",
+                  "--executor", "serial")  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "no column for coefficients.service_need, which" in result.stderr  # that one alone
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not out.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,10 +89,15 @@ def test_invariants_kazakhstan_baseline_short():
     )
 
 
-def lever_params(lever: str | None) -> sim.Params:
+def lever_params(lever: str | None, keys: bool = False) -> sim.Params:
     policies = []
     if lever == "mandate":
         policies = [PolicySpec(lever="mandate", start=2010, end=2014, intensity=0.5)]
+    elif lever == "remote_signing":  # signing needs services to sign: platforms mature them
+        policies = [
+            PolicySpec(lever="remote_signing", start=2010, end=2014, intensity=1.0),
+            PolicySpec(lever="new_platforms", start=2010, end=2014, budget_share=0.5),
+        ]
     elif lever == "partnership":  # a regulation: providers need open data to work on
         policies = [
             PolicySpec(lever="partnership", start=2010, end=2014, intensity=1.0),
@@ -99,9 +105,11 @@ def lever_params(lever: str | None) -> sim.Params:
         ]
     elif lever:
         policies = [PolicySpec(lever=lever, start=2010, end=2014, budget_share=0.5)]
-    return sim.Params(
+    params = sim.Params(
         start_year=2010, end_year=2014, budget=40.0, world=small_world(), policies=policies, events=[]
     )
+    params.feedbacks.signature_keys = keys
+    return params
 
 
 @pytest.mark.parametrize("lever", sorted(LEVERS))
@@ -109,9 +117,10 @@ def test_each_lever_moves_its_indicator(lever):
     """Switched on alone at a fixed budget, each lever raises the indicator it is
     documented to raise (Lever.direction), against the same seed without it."""
     indicator = LEVERS[lever].direction
-    reference = lever_params("open_data" if lever == "partnership" else None)
+    keys = lever == "remote_signing"  # it acts on the signature barrier, off by default
+    reference = lever_params({"partnership": "open_data", "remote_signing": "new_platforms"}.get(lever), keys)
     without = sim.EGovModel(reference, seed=11).run().national_frame()
-    with_ = sim.EGovModel(lever_params(lever), seed=11).run().national_frame()
+    with_ = sim.EGovModel(lever_params(lever, keys), seed=11).run().national_frame()
     assert with_[indicator].iloc[-1] > without[indicator].iloc[-1] + 1e-6, indicator
     assert with_["budget_spent"].sum() > 0 or lever in intensity_levers()
 
@@ -285,3 +294,95 @@ def test_need_probability_surges_for_recent_online_users_only():
 def test_need_surge_belongs_to_demand_shocks():
     with pytest.raises(ValueError, match="need_surge applies to a demand_shock only"):
         EventSpec(kind="cyber_wave", year=2020, intensity=2.0, need_surge=1.0)
+
+
+def keys_params(keys: bool = True, **coefficients) -> sim.Params:
+    """busy_params with the signature barrier on or off and some coefficients changed."""
+    p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
+                   policies=busy_policies(), events=busy_events())  # fmt: skip
+    p.feedbacks.signature_keys = keys
+    for name, value in coefficients.items():
+        setattr(p.coefficients, name, value)
+    return p
+
+
+def _keys_runs(seed: int, **coefficients):
+    """Paired runs (same seed) without and with the signature barrier: (model, national)."""
+
+    def run(keys: bool):
+        model = sim.EGovModel(keys_params(keys, **coefficients), seed=seed).run()
+        return model, model.national_frame()
+
+    return run(False), run(True)
+
+
+def test_signature_keys_send_keyless_signers_to_centres_where_they_get_keys():
+    """Paired runs (same seeds) with and without the barrier: keys exist only with it;
+    with it, fewer people transact online and more at centres; only those sent to a
+    centre get a key, so with no centre in reach nobody does."""
+    for seed in (1, 2):
+        (_, free), (model, barred) = _keys_runs(seed)
+        assert (free["people_registered"] == 0).all()
+        assert barred["people_registered"].iloc[-1] > 0
+        volume = "online_transactions_per_month"
+        assert barred[volume].sum() < 0.9 * free[volume].sum(), seed
+        assert barred["assisted_share"].mean() > free["assisted_share"].mean(), seed
+        holders = model.citizen_store["registered"]
+        assert 0 < holders.sum() < holders.size
+    (_, free), (_, no_centres) = _keys_runs(1, assisted_preference=0.0)
+    assert (no_centres["people_registered"] == 0).all()
+    assert no_centres["online_transactions_per_month"].sum() < free["online_transactions_per_month"].sum()
+
+
+def test_remote_signing_for_every_signed_service_lifts_the_barrier_entirely():
+    """remote_signing at intensity 1 from the first year leaves nobody to send to a centre
+    for a key: the run is the run without the barrier (same seed), step for step; at 0.5
+    it lies between the two."""
+    (_, free), (_, barred) = _keys_runs(3)
+    p = keys_params(True)
+    for intensity, check in ((1.0, "equal"), (0.5, "between")):
+        lever = PolicySpec(lever="remote_signing", start=2016, end=2021, intensity=intensity)
+        q = p.model_copy(update={"policies": [*p.policies, lever]}, deep=True)
+        remote = sim.EGovModel(q, seed=3).run().national_frame()
+        if check == "equal":
+            pd.testing.assert_frame_equal(remote, free, check_exact=True)
+        else:
+            volume = "online_transactions_per_month"
+            assert barred[volume].sum() < remote[volume].sum() < free[volume].sum()
+            assert 0 < remote["people_registered"].iloc[-1] < barred["people_registered"].iloc[-1]
+
+
+def test_a_key_holder_signs_online():
+    """With every citizen holding a key from the start (and no newcomers, who hold none),
+    the barrier stops nobody: the run is the run without it, step for step."""
+    p = keys_params(True)
+    p.world.cohort_turnover = False
+    holders = sim.EGovModel(p, seed=4)
+    holders.citizen_store["registered"] = True
+    national = holders.run().national_frame()
+    q = keys_params(False)
+    q.world.cohort_turnover = False
+    free = sim.EGovModel(q, seed=4).run().national_frame()
+    assert (national["people_registered"] > 0).all()
+    others = [c for c in national.columns if c != "people_registered"]
+    pd.testing.assert_frame_equal(national[others], free[others], check_exact=True)
+
+
+def test_more_uptake_more_key_holders_and_none_without_it():
+    held = []
+    for uptake in (0.0, 0.05, 0.3):
+        national = sim.EGovModel(keys_params(True, registration_uptake=uptake), seed=5).run().national_frame()
+        held.append(national["people_registered"].iloc[-1])
+    assert held[0] == 0 < held[1] < held[2], held
+
+
+def test_engines_agree_with_the_barrier_where_no_centre_is_in_reach():
+    """The paper fallback of the barrier (no centre in reach), in both engines."""
+    from tests.test_engines import tables
+
+    p = keys_params(True, assisted_preference=0.0)
+    _, nat_v, reg_v = tables(p, 2, "vectorized")
+    model_a, nat_a, reg_a = tables(p, 2, "agent")
+    assert nat_v["paper_share"].iloc[-1] > 0 and nat_v["people_registered"].iloc[-1] == 0
+    pd.testing.assert_frame_equal(nat_v, nat_a, check_exact=True)
+    pd.testing.assert_frame_equal(reg_v, reg_a, check_exact=True)

@@ -78,12 +78,14 @@ def test_newcomers_start_as_15_year_olds_of_their_region():
     c = m.citizen_store
     c["channel"] = ONLINE
     c["last_online_step"] = 5
+    c["registered"] = True
     region_before, urban_before = c["region"].copy(), c["urban"].copy()
     old = np.flatnonzero(c["age_band"] == 3)
     new = cohorts.turnover(c, m.age_shares, m.income_ratio, m.params.coefficients, 1, 2006)
     assert new.size and set(new) <= set(old)
     assert (c["age_band"][new] == 0).all() and (c["channel"][new] == PAPER).all()
-    assert (c["last_online_step"][new] == -1).all()
+    assert (c["last_online_step"][new] == -1).all() and not c["registered"][new].any()
+    assert c["registered"].sum() == c["registered"].size - new.size  # the others keep their keys
     np.testing.assert_array_equal(c["region"], region_before)
     np.testing.assert_array_equal(c["urban"], urban_before)
 

@@ -144,6 +144,7 @@ INDICATORS = {
     "services_transactional_share": ("services available as online transactions", "share of services", True),
     "online_transactions_per_month": ("online transactions", "transactions per month", False),
     "people_ever_online": ("people who ever transacted online", "persons", False),
+    "people_registered": ("portal accounts (EDS key holders)", "persons", False),
     "non_user_share": ("persistent non-users of online services", "share of people", True),
     "data_links_joined": ("data dependencies linked through the exchange", "share of links", True),
     "paper_counters": ("paper-counter capacity still open", "share", True),

@@ -169,6 +169,14 @@ def validation_report(
     if not posterior_file.is_file():
         raise cal.CalibrationError([f"{posterior_file}: no posterior; run egov calibrate first"])
     posterior = pd.read_parquet(posterior_file)
+    missing = [name for name in targets.priors if name not in posterior.columns]
+    if missing:
+        raise cal.CalibrationError(
+            [
+                f"{posterior_file}: no column for {', '.join(missing)}, which {targets.path} "
+                "calibrates: the posterior was made with other targets; run egov calibrate with these"
+            ]
+        )
     setup_file = next(
         (
             f

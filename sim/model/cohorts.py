@@ -12,7 +12,7 @@ region r with recorded adult age-band shares s_b (15-29, 30-44, 45-59, 60+):
 - a leaver's row becomes a new 15-year-old ("digital native") of the same region and
   settlement (urban or rural): literacy drawn around the mean of the cell's current
   15-29s, internet access with the cell's 15-29 access share, trust Beta(5, 5), no
-  channel history (paper, never online), and non-user status drawn for the youngest band
+  channel history (paper, never online, no EDS key), and non-user status drawn for the youngest band
   at the region's income. The slot keeps its social ties (simplification: a newcomer
   inherits the leaver's network, which is mostly its neighbourhood ring).
 
@@ -76,4 +76,5 @@ def turnover(store, age_shares: np.ndarray, income_ratio: np.ndarray, k, seed: i
         store["failed"][leavers] = False
         store["participated"][leavers] = False
         store["last_online_step"][leavers] = -1
+        store["registered"][leavers] = False
     return leavers

@@ -377,7 +377,7 @@ class EGovModel(mesa.Model):
         self.b2g_regulation = 0.0
         for column in agency_kind.INFLOWS:
             self.agency_store[column] = 0.0
-        for column in (*region_kind.INFLOWS, "mandate_citizens", "mandate_businesses"):
+        for column in (*region_kind.INFLOWS, "mandate_citizens", "mandate_businesses", "remote_signing"):
             self.region_store[column] = 0.0
 
     def _book_spending_by_region(self) -> None:
@@ -421,6 +421,7 @@ class EGovModel(mesa.Model):
             engagement=governance["engagement"],
             responsiveness=governance["responsiveness"],
             outage=outage,
+            signed=self._signed_shares(),
             adopters=self._internet_shares(),
             trust_shock=self._breach_trust_shock(),
             need_surge=self.need_surge,
@@ -432,6 +433,15 @@ class EGovModel(mesa.Model):
             online_age=tuple(float(v) for v in k.online_age),
         )
         return self.citizen_inputs
+
+    def _signed_shares(self) -> np.ndarray:
+        """Share of each region's citizen services that must be signed with a key from a
+        centre: those at the transactional level or above, less what the remote_signing
+        lever lets people sign without one (none while keys are not required)."""
+        if not self.params.feedbacks.signature_keys:
+            return np.zeros(self.n_regions)
+        signed = (self.services.maturity >= 3).astype(np.float64)
+        return self.services.by_region(signed, "citizens") * (1.0 - self.region_store["remote_signing"])
 
     def _internet_shares(self) -> np.ndarray:
         """Share of each region's people with internet (citizens of a region weigh the

@@ -34,7 +34,7 @@ PEOPLE_WEIGHTED = (
     "non_user_share",
 )
 # Counts of people or transactions: the nation is the sum of its regions.
-SUMMED = ("online_transactions_per_month", "people_ever_online")
+SUMMED = ("online_transactions_per_month", "people_ever_online", "people_registered")
 
 
 class Blocks:
@@ -164,7 +164,8 @@ def citizen_means(m: ModelState, sums: dict[str, np.ndarray] | None = None) -> d
 def survey_indicators(m: ModelState, means: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Indicators as the surveys and portal statistics define them, by region: persons and
     households who used e-government online in the last 12 months, online transactions
-    per month, people who ever transacted online, persistent non-users."""
+    per month, people who ever transacted online, portal accounts (EDS key holders),
+    persistent non-users."""
     means = means if means is not None else citizen_means(m)
     spy = m.params.steps_per_year
     k = m.params.coefficients
@@ -174,6 +175,7 @@ def survey_indicators(m: ModelState, means: dict[str, np.ndarray] | None = None)
         means["online_now"] * m.people_by_region * (12 / spy) * k.eservices_per_contact
     )
     out["people_ever_online"] = means["ever_online"] * m.people_by_region
+    out["people_registered"] = means["registered"] * m.people_by_region
     out["non_user_share"] = means["non_user"]
     return out
 

@@ -95,13 +95,26 @@ c_access_hazard = citizen.access_hazard
 c_online_logit, c_choose_channel = citizen.online_logit, citizen.choose_channel
 c_trust_after_service, c_failure_probability = citizen.trust_after_service, citizen.failure_probability
 c_participation_probability = citizen.participation_probability
-c_need_probability = citizen.need_probability
+c_need_probability, c_fallback_channel = citizen.need_probability, citizen.fallback_channel
 b_new_readiness, b_adoption_probability = business.new_readiness, business.adoption_probability
 b_readiness_growth = business.readiness_growth
 b_drop_probability = business.drop_probability
 
 ONLINE, ASSISTED, PAPER = citizen.ONLINE, citizen.ASSISTED, citizen.PAPER
-K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS = range(6)
+# each decision's position in citizen.Keys (the keys array the loop reads)
+K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS, K_SIGNATURE, K_REGISTRATION = (
+    citizen.Keys._fields.index(name)
+    for name in (
+        "access",
+        "need",
+        "channel",
+        "failure",
+        "participation",
+        "access_loss",
+        "signature",
+        "registration",
+    )
+)
 
 
 BLOCK = 1024  # citizens a pass goes through at a time (their columns stay in cache)
@@ -109,9 +122,9 @@ BLOCK = 1024  # citizens a pass goes through at a time (their columns stay in ca
 
 def _citizen_loop(
     region, urban, age, lit, internet, trust, channel, failed, participated, non_user, last_online,
-    online_ties, degree, indptr, indices, switched, switch, fold,
+    registered, online_ties, degree, indptr, indices, switched, switch, fold,
     quality, cov_u, cov_r, centre_u, centre_r, afford, loss, paper_open, dose, engagement,
-    responsiveness, outage, adopters,
+    responsiveness, outage, signed, adopters,
     c, age_factor, online_age, keys, spy, step, trust_shock, need_surge,
 ):  # fmt: skip
     """Citizen.step for every citizen, in the rule's order of operations. By block of
@@ -184,10 +197,14 @@ def _citizen_loop(
             u = draw(keys[K_CHANNEL], i)
             new_ch = c_choose_channel(p_online, can_online, centre, paper_open[r], u, np.int64(ch))
             new_tr = c_trust_after_service(c, tr, q, responsiveness[r], spy)
-            if new_ch == ONLINE:
+            if new_ch == ONLINE and not registered[i] and draw(keys[K_SIGNATURE], i) < signed[r]:
+                # a service to be signed without a key: done at a centre, which issues keys
+                new_ch = c_fallback_channel(centre)
+                registered[i] = new_ch == ASSISTED and draw(keys[K_REGISTRATION], i) < c.registration_uptake
+            elif new_ch == ONLINE:
                 if draw(keys[K_FAILURE], i) < c_failure_probability(c, q, outage[r]):
                     fl = True
-                    new_ch = ASSISTED if centre > 0 else PAPER
+                    new_ch = c_fallback_channel(centre)
                     new_tr = new_tr - c.trust_failure_loss
                 else:
                     last_online[i] = step
@@ -273,14 +290,17 @@ CITIZEN_SUMS = (
     "ever_online",
     "non_user",
     "online_urban",
+    "registered",
 )
 
 
 @jit
-def _counts(channel, internet, participated, failed, last_online, non_user, urban, step, recent_from):
+def _counts(
+    channel, internet, participated, failed, last_online, non_user, urban, registered, step, recent_from
+):
     """The counts of CITIZEN_SUMS over one block, branch-free (the compiler vectorizes it)."""
     n_online = n_assisted = n_paper = n_net = n_part = n_failed = 0
-    n_recent = n_now = n_ever = n_non = n_online_urban = 0
+    n_recent = n_now = n_ever = n_non = n_online_urban = n_registered = 0
     for i in range(channel.size):
         ch = channel[i]
         online = ch == ONLINE
@@ -296,13 +316,14 @@ def _counts(channel, internet, participated, failed, last_online, non_user, urba
         n_ever += last >= 0
         n_non += non_user[i]
         n_online_urban += online & urban[i]
+        n_registered += registered[i]
     return (n_online, n_assisted, n_paper, n_net, n_part, n_failed, n_recent, n_now, n_ever, n_non,
-            n_online_urban)  # fmt: skip
+            n_online_urban, n_registered)  # fmt: skip
 
 
 @jit
 def _block_sums(counts, channel, internet, lit, trust, participated, failed, last_online, non_user, urban,
-                step, recent_from, out):  # fmt: skip
+                registered, step, recent_from, out):  # fmt: skip
     """Per block of citizens (stored block by block), the sums of CITIZEN_SUMS: its counts,
     then literacy and trust added up in storage order. Serial on purpose: when the citizen
     loop runs on threads, the tie counts are being added on a background thread meanwhile,
@@ -315,7 +336,7 @@ def _block_sums(counts, channel, internet, lit, trust, participated, failed, las
         lo, hi = bounds[b], bounds[b + 1]
         n = _counts(
             channel[lo:hi], internet[lo:hi], participated[lo:hi], failed[lo:hi], last_online[lo:hi],
-            non_user[lo:hi], urban[lo:hi], step, recent_from,
+            non_user[lo:hi], urban[lo:hi], registered[lo:hi], step, recent_from,
         )  # fmt: skip
         s_lit = s_trust = 0.0
         lit_b, trust_b = lit[lo:hi], trust[lo:hi]
@@ -325,6 +346,7 @@ def _block_sums(counts, channel, internet, lit, trust, participated, failed, las
         row = out[b]
         row[0], row[1], row[2], row[3], row[4], row[5] = n[0], n[1], n[2], n[3], s_lit, s_trust
         row[6], row[7], row[8], row[9], row[10], row[11], row[12] = n[4], n[5], n[6], n[7], n[8], n[9], n[10]
+        row[13] = n[11]
 
 
 @jit
@@ -356,14 +378,14 @@ def block_counts(flags: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def citizen_block_sums(store, counts: np.ndarray, step: int, recent_from: int) -> dict[str, np.ndarray]:
     """Sums by block (e.g. region) of the citizen columns the indicators read: counts of
     each channel, of internet users, participants, failures, of those online in the last
-    year (last online step >= recent_from), this step, ever, of non-users and of urban
-    citizens online; sums of literacy and trust. The same whatever the thread count."""
+    year (last online step >= recent_from), this step, ever, of non-users, of urban
+    citizens online and of EDS key holders; sums of literacy and trust. The same whatever the thread count."""
     s = store.columns
     out = np.zeros((counts.size, len(CITIZEN_SUMS)))
     _block_sums(
         counts.astype(np.int64), s["channel"], s["internet"], s["digital_literacy"], s["trust"],
-        s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], int(step),
-        int(recent_from), out,
+        s["participated"], s["failed"], s["last_online_step"], s["non_user"], s["urban"], s["registered"],
+        int(step), int(recent_from), out,
     )  # fmt: skip
     return {name: out[:, j] for j, name in enumerate(CITIZEN_SUMS)}
 
@@ -522,10 +544,11 @@ def citizens(store, x, ties) -> None:
     kernel(
         s["region"], s["urban"], s["age_band"], s["digital_literacy"], s["internet"], s["trust"],
         s["channel"], s["failed"], s["participated"], s["non_user"], s["last_online_step"],
-        ties.online, ties.degree, ties.indptr, ties.indices, ties.switched, ties.switch, fold,
+        s["registered"], ties.online, ties.degree, ties.indptr, ties.indices, ties.switched, ties.switch,
+        fold,
         x.quality, x.coverage_urban, x.coverage_rural, x.centre_reach, x.centre_reach_rural,
         x.affordability, x.loss_hazard, x.paper_open, x.literacy_dose, x.engagement,
-        x.responsiveness, x.outage, x.adopters,
+        x.responsiveness, x.outage, x.signed, x.adopters,
         x.coefficients, _by_band(x.literacy_age_factor),
         _by_band(x.online_age), _keys(x.keys), int(x.steps_per_year),
         int(x.step), float(x.trust_shock), float(x.need_surge),
@@ -602,8 +625,8 @@ def warm_up() -> float:
     one = np.ones(1)
     k = citizen.CitizenCoefficients(*([0.1] * len(citizen.CitizenCoefficients._fields)))
     x = citizen.CitizenInputs(
-        *([one] * 13), 0.0, 0.0,
-        citizen.Keys(*range(6)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
+        *([one] * 14), 0.0, 0.0,
+        citizen.Keys(*range(8)), 12, 1, k, (1.0,) * 4, (0.0,) * 4,
     )  # fmt: skip
     bk = business.BusinessCoefficients(*([0.1] * len(business.BusinessCoefficients._fields)))
     bx = business.BusinessInputs(*([one] * 5), business.Keys(1, 2), 12, bk, (0.0,) * 4)

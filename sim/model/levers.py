@@ -253,6 +253,24 @@ class Partnership(Lever):
         return 0.0
 
 
+@register
+class RemoteSigning(Lever):
+    """Signing without a key from a centre (one-time SMS passwords, a mobile app, keys issued
+    remotely): a share `intensity` of the services that must be signed can be signed by
+    anyone online in the targeted regions (the signature barrier, docs/model.md 5.6).
+    Costs no budget (a regulation and an identity service, not a programme)."""
+
+    name = "remote_signing"
+    acts_on = "regulation"
+    direction = "egov_users_12m_share"
+
+    def spend(self, model: Host) -> float:
+        if self.spec.active(model.year):
+            column = model.region_store["remote_signing"]
+            np.maximum(column, self.spec.intensity * model.target_regions(self.spec.target), out=column)
+        return 0.0
+
+
 class Event:
     """A dated shock, switched on and off through Mesa's event schedule."""
 

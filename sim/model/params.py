@@ -554,6 +554,14 @@ class Coefficients(Strict):
         1.0,
         "Chance of failure for a transaction hitting a service in outage [probability].",
     )
+    registration_uptake: float = unit(
+        0.1,
+        0.0,
+        1.0,
+        "Chance that a citizen sent to a public service centre because an online service "
+        "had to be signed and they held no EDS key leaves with a key (a portal account) "
+        "[probability]; keys were issued at centres (egov.kz, 2012: 154,120 accounts).",
+    )
     trust_adjustment: float = unit(
         0.3,
         0.0,
@@ -864,7 +872,9 @@ class PolicySpec(Strict):
         0.0,
         0.0,
         1.0,
-        "For mandates: share of paper transactions made electronic [0-1].",
+        "For regulations: mandate, the share of paper transactions made electronic; "
+        "partnership, how freely agencies may contract providers; remote_signing, the share "
+        "of the services to be signed that can be signed without a key from a centre [0-1].",
     )
     audience: Literal["citizens", "businesses"] = Field(
         "citizens",
@@ -998,6 +1008,14 @@ class Feedbacks(Strict):
         description="Getting connected is likelier the more of one's region is already "
         "online (access_imitation, a Bass diffusion: slow start, take-off, saturation). "
         "Off: set to 0.",
+    )
+    signature_keys: bool = Field(
+        False,
+        description="A barrier rather than a loop, off by default and in the calibrated "
+        "baseline: a transactional service done online must be signed with an EDS key, which "
+        "citizens get only at a public service centre, after being sent there by a service "
+        "they could not sign (registration_uptake). Off: anyone online can sign, and nobody "
+        "registers.",
     )
     breach_trust: bool = Field(
         True,

@@ -8,8 +8,10 @@ Each month a citizen
    at a public service centre, or paper - with a UTAUT-shaped probability (performance
    expectancy = service quality, effort expectancy = literacy, social influence = share
    of ties online, facilitating conditions = internet access, plus trust and habit),
-4. may fail online (low quality, outage) and fall back to a centre, losing trust,
-5. may take part in C2G (reports, petitions, dashcam evidence) where an engagement
+4. may find that the service must be signed (it is transactional) while they hold no
+   EDS key: then it is done at a centre, which issues keys (registration_uptake),
+5. may fail online (low quality, outage) and fall back to a centre, losing trust,
+6. may take part in C2G (reports, petitions, dashcam evidence) where an engagement
    channel exists; how responsive government is moves their trust.
 
 Updates are synchronous: every citizen decides from the state at the start of the step
@@ -37,7 +39,16 @@ from sim.model.rng import uniform
 PAPER, ASSISTED, ONLINE = 0, 1, 2
 CHANNELS = ("paper", "assisted", "online")
 AGE_BANDS = ("15-29", "30-44", "45-59", "60+")
-DECISIONS = ("access", "need", "channel", "failure", "participation", "access_loss")
+DECISIONS = (
+    "access",
+    "need",
+    "channel",
+    "failure",
+    "participation",
+    "access_loss",
+    "signature",
+    "registration",
+)
 
 
 class CitizenCoefficients(NamedTuple):
@@ -62,6 +73,7 @@ class CitizenCoefficients(NamedTuple):
     participation_engagement: float
     failure_rate: float
     outage_failure: float
+    registration_uptake: float
 
     @classmethod
     def of(cls, k: Coefficients) -> CitizenCoefficients:
@@ -77,6 +89,8 @@ class Keys(NamedTuple):
     failure: int
     participation: int
     access_loss: int
+    signature: int
+    registration: int
 
 
 @dataclass
@@ -97,6 +111,7 @@ class CitizenInputs:
     engagement: np.ndarray  # engagement-channel strength, by region
     responsiveness: np.ndarray
     outage: np.ndarray  # share of the region's citizen services in outage
+    signed: np.ndarray  # share of the region's citizen services that must be signed (EDS key)
     adopters: np.ndarray  # share of the region's people with internet at step start
     trust_shock: float  # trust every citizen loses this step to a visible breach
     need_surge: float  # extra need of recent online users in a demand shock [ratio]
@@ -128,6 +143,7 @@ class RegionValues(NamedTuple):
     engagement: list
     responsiveness: list
     outage: list
+    signed: list
     adopters: list
     online_before: list  # by citizen
 
@@ -225,6 +241,13 @@ def choose_channel(p_online, internet, centre, paper_open, u, channel):
 
 
 @formula
+def fallback_channel(centre):
+    """Where someone goes who cannot finish a service online: a centre if one is in
+    reach, else paper."""
+    return ASSISTED if centre > 0 else PAPER
+
+
+@formula
 def trust_after_service(c, trust, quality, responsiveness, spy):
     anchor = 0.6 * quality + 0.4 * responsiveness
     return trust + (anchor - trust) * min(c.trust_adjustment / spy, 1.0)
@@ -262,6 +285,7 @@ class Citizen(ColumnAgent):
         State("participated", np.bool_, False, "Took part in C2G this step"),
         State("non_user", np.bool_, False, "Never uses online services, whatever their quality"),
         State("last_online_step", np.int32, -1, "Step of the last online transaction (-1: never)"),
+        State("registered", np.bool_, False, "Holds a portal account with an EDS key (signs online)"),
     )
 
     def step(self) -> None:
@@ -297,10 +321,16 @@ class Citizen(ColumnAgent):
             u = uniform(key.channel, i)
             new_channel = choose_channel(p_online, can_online, centre, v.paper_open[r], u, channel)
             new_trust = trust_after_service(c, trust, quality, v.responsiveness[r], spy)
-            if new_channel == ONLINE:
+            if new_channel == ONLINE and not self.registered and uniform(key.signature, i) < v.signed[r]:
+                # a service to be signed without a key: done at a centre, which issues keys
+                new_channel = fallback_channel(centre)
+                self.registered = (
+                    new_channel == ASSISTED and uniform(key.registration, i) < c.registration_uptake
+                )
+            elif new_channel == ONLINE:
                 if uniform(key.failure, i) < failure_probability(c, quality, v.outage[r]):
                     failed = True
-                    new_channel = ASSISTED if centre > 0 else PAPER
+                    new_channel = fallback_channel(centre)
                     new_trust = new_trust - c.trust_failure_loss
                 else:
                     self.last_online_step = x.step

@@ -36,6 +36,7 @@ class Region(ColumnAgent):
         State("literacy_dose", np.float64, 0.0, "Share of literacy gap closed by courses"),
         State("mandate_citizens", np.float64, 0.0, "Citizen paper transactions mandated online"),
         State("mandate_businesses", np.float64, 0.0, "Business paper transactions mandated online"),
+        State("remote_signing", np.float64, 0.0, "Share of signed services signable without a key"),
     )
 
     def step(self) -> None:
