@@ -418,7 +418,8 @@ def test_a_calibrated_event_field_extends_the_baseline_with_its_events(tmp_path)
 # scale (6,000 people per agent), as in its fit report. The full check, at a finer scale
 # and other seeds, is `egov validation` (docs/validation.md), which lists the targets
 # missed. Not here: households_karaganda_2020 (about 230 Karaganda agents at this scale;
-# missed at these seeds, met in the validation).
+# missed at these seeds, met in the validation) and portal_users_2012 (not fitted: a
+# definition the model does not share with the signature barrier off).
 HOLD_AT_REDUCED_SCALE = [
     "stage2_year",
     "stage3_year",
