@@ -102,19 +102,10 @@ b_drop_probability = business.drop_probability
 
 ONLINE, ASSISTED, PAPER = citizen.ONLINE, citizen.ASSISTED, citizen.PAPER
 # each decision's position in citizen.Keys (the keys array the loop reads)
-K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE, K_PARTICIPATION, K_ACCESS_LOSS, K_SIGNATURE, K_REGISTRATION = (
-    citizen.Keys._fields.index(name)
-    for name in (
-        "access",
-        "need",
-        "channel",
-        "failure",
-        "participation",
-        "access_loss",
-        "signature",
-        "registration",
-    )
-)
+_KEY = {name: i for i, name in enumerate(citizen.Keys._fields)}
+K_ACCESS, K_NEED, K_CHANNEL, K_FAILURE = _KEY["access"], _KEY["need"], _KEY["channel"], _KEY["failure"]
+K_PARTICIPATION, K_ACCESS_LOSS = _KEY["participation"], _KEY["access_loss"]
+K_SIGNATURE, K_REGISTRATION = _KEY["signature"], _KEY["registration"]
 
 
 BLOCK = 1024  # citizens a pass goes through at a time (their columns stay in cache)
