@@ -525,3 +525,27 @@ def test_validation_of_a_posterior_made_with_other_targets_is_one_clear_line(tmp
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not out.exists()
+
+
+def test_a_resume_refuses_a_scenario_changed_since_the_calibration_started(tmp_path):
+    """A stopped calibration resumed after its scenario changed would mix two models in one
+    posterior: refused in one line. A calibrated parameter's value may change (`--into`
+    writes it), and the resume goes on."""
+    targets = synthetic_targets(tmp_path)
+    out = tmp_path / "cal"
+    args = ["calibrate", "--targets", targets, "--out", out, "--scale", "40", "--seeds", "1",
+            "--population", "6", "--draws", "2", "--executor", "serial"]  # fmt: skip
+    assert egov(*args, "--generations", "1").returncode == 0
+    assert json.loads((out / "setup.json").read_text())["inputs_digest"]
+    scenario = tmp_path / "synthetic.yaml"
+    original = scenario.read_text()
+    scenario.write_text(
+        original.replace("access_imitation: 0.0}", "access_imitation: 0.0, access_rate: 0.9}")
+    )
+    moved = egov(*args, "--generations", "2", "--resume")
+    assert moved.returncode == 0, moved.stderr  # a calibrated parameter: the resume goes on
+    scenario.write_text(original.replace("access_imitation: 0.0", "access_imitation: 0.5"))
+    changed = egov(*args, "--generations", "3", "--resume")
+    assert changed.returncode == 2, changed.stderr
+    assert "scenario or targets changed" in changed.stderr and "Traceback" not in changed.stderr
+    assert cal.open_history(out / "abc.db").n_populations == 2  # nothing added

@@ -82,6 +82,7 @@ def calibrate_command(
             generations=generations,
             priors=tg.priors,
             end_year=tg.last_year,
+            inputs_digest=cal.inputs_digest(tg, scale),
             extra={"command": command, "started": cal.now_utc()},
         )
         run, resuming = cal.start_or_resume(out, setup, resume)
@@ -136,6 +137,13 @@ def calibrate_command(
             if tasks:
                 evaluations += progress.tasks[tasks[max(tasks)]].fields["evals"]
         fit_seconds = time.perf_counter() - t0
+        if cal.inputs_digest(tg, scale) != setup.inputs_digest:  # the report reads them again
+            raise cal.CalibrationError(
+                [
+                    f"the scenario or targets changed during the calibration; its generations are kept "
+                    f"in {run.db}: restore them and finish with --resume"
+                ]
+            )
         posterior = cal.posterior_frame(history)
         posterior.to_parquet(run.posterior_file)
         summary = cal.posterior_summary(posterior, tg.priors)
@@ -160,6 +168,8 @@ def calibrate_command(
         raise typer.Exit(130) from None
     except cal.CalibrationFailed as e:
         fail([str(e)], False, e, exit_code=1)
+    except cal.CalibrationError as e:
+        fail(e.problems, False)
     finally:
         handle.close()
     values = cal.calibrated_values(posterior, tg.priors)

@@ -365,6 +365,7 @@ class CalibrationSetup:
     priors: dict[str, tuple[float, float]]
     end_year: int
     kernel: str = "beaumont2009"  # the perturbation kernel (a resume must use the same)
+    inputs_digest: str = ""  # what the simulations read (inputs_digest; a resume must match)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -376,6 +377,20 @@ def base_params(targets: Targets, scale: float | None, end_year: int | None = No
     if scale is not None:
         changes["world.scale"] = scale
     return apply_changes(base, changes)
+
+
+def inputs_digest(targets: Targets, scale: float | None) -> str:
+    """A hash of what the simulations read and are compared with: the scenario's parameters
+    (the calibrated ones set to their priors' lower bounds, since `--into` rewrites them)
+    and the targets' figures. A scenario or targets file edited during a calibration, or
+    between a stop and its resume, changes it."""
+    import hashlib
+    import json
+
+    base = apply_changes(base_params(targets, scale), {k: lo for k, (lo, _) in targets.priors.items()})
+    figures = [{k: v for k, v in vars(t).items() if k not in ("note", "source")} for t in targets.targets]
+    text = base.model_dump_json() + json.dumps(figures, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def beaumont_bandwidth(n_samples: float, dimension: int) -> float:
@@ -772,7 +787,20 @@ def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tupl
         old = json.loads(run.setup_file.read_text()) if run.setup_file.exists() else None
         if old is not None:
             # more (or fewer) generations only move the stopping point: a resume may change it
-            differs = [k for k in record if k not in ("extra", "generations") and old.get(k) != record[k]]
+            differs = [
+                k
+                for k in record
+                if k not in ("extra", "generations")
+                and (k in old or k != "inputs_digest")  # made before inputs were hashed
+                and old.get(k) != record[k]
+            ]
+            if differs == ["inputs_digest"]:
+                raise CalibrationError(
+                    [
+                        f"cannot resume {folder}: its scenario or targets changed since it started "
+                        "(restore them, or start a new calibration with another --out)"
+                    ]
+                )
             if "kernel" in differs and "kernel" not in old:
                 raise CalibrationError(
                     [
