@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import calibration as cal
+from sim.experiments.experiment import read_posterior
 from sim.model.params import Params
 
 PROJECTED = [
@@ -168,7 +169,9 @@ def validation_report(
     posterior_file = calibration if calibration.is_file() else calibration / "posterior.parquet"
     if not posterior_file.is_file():
         raise cal.CalibrationError([f"{posterior_file}: no posterior; run egov calibrate first"])
-    posterior = pd.read_parquet(posterior_file)
+    posterior, problem = read_posterior(posterior_file)
+    if problem:
+        raise cal.CalibrationError([problem])
     missing = [name for name in targets.priors if name not in posterior.columns]
     if missing:
         raise cal.CalibrationError(

@@ -30,7 +30,6 @@ from sim.model.params import Coefficients
 from sim.model.rng import uniform
 
 SIZES = ("micro", "small", "medium", "large")
-DECISIONS = ("adoption", "drop")
 
 
 class BusinessCoefficients(NamedTuple):
@@ -56,6 +55,9 @@ class Keys(NamedTuple):
 
     adoption: int
     drop: int
+
+
+DECISIONS = Keys._fields  # the decisions' stream names, in the order of Keys
 
 
 @dataclass

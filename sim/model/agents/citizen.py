@@ -39,16 +39,6 @@ from sim.model.rng import uniform
 PAPER, ASSISTED, ONLINE = 0, 1, 2
 CHANNELS = ("paper", "assisted", "online")
 AGE_BANDS = ("15-29", "30-44", "45-59", "60+")
-DECISIONS = (
-    "access",
-    "need",
-    "channel",
-    "failure",
-    "participation",
-    "access_loss",
-    "signature",
-    "registration",
-)
 
 
 class CitizenCoefficients(NamedTuple):
@@ -91,6 +81,9 @@ class Keys(NamedTuple):
     access_loss: int
     signature: int
     registration: int
+
+
+DECISIONS = Keys._fields  # the decisions' stream names, in the order of Keys
 
 
 @dataclass
