@@ -27,6 +27,7 @@ def test_engines_give_identical_tables(busy_params, seed):
     assert nat_v["citizen_online_share"].iloc[-1] > nat_v["citizen_online_share"].iloc[0]
     assert nat_v["failure_share"].sum() > 0
     assert nat_v["incidents"].sum() > 0
+    assert nat_v["people_registered"].iloc[-1] > 0  # the signature barrier is on
     pd.testing.assert_frame_equal(nat_v, nat_a, check_exact=True)
     pd.testing.assert_frame_equal(reg_v, reg_a, check_exact=True)
     for column, values in model_v.citizen_store.columns.items():

@@ -89,7 +89,7 @@ def test_invariants_kazakhstan_baseline_short():
     )
 
 
-def lever_params(lever: str | None, keys: bool = False) -> sim.Params:
+def lever_params(lever: str | None) -> sim.Params:
     policies = []
     if lever == "mandate":
         policies = [PolicySpec(lever="mandate", start=2010, end=2014, intensity=0.5)]
@@ -105,11 +105,9 @@ def lever_params(lever: str | None, keys: bool = False) -> sim.Params:
         ]
     elif lever:
         policies = [PolicySpec(lever=lever, start=2010, end=2014, budget_share=0.5)]
-    params = sim.Params(
+    return sim.Params(
         start_year=2010, end_year=2014, budget=40.0, world=small_world(), policies=policies, events=[]
     )
-    params.feedbacks.signature_keys = keys
-    return params
 
 
 @pytest.mark.parametrize("lever", sorted(LEVERS))
@@ -117,10 +115,9 @@ def test_each_lever_moves_its_indicator(lever):
     """Switched on alone at a fixed budget, each lever raises the indicator it is
     documented to raise (Lever.direction), against the same seed without it."""
     indicator = LEVERS[lever].direction
-    keys = lever == "remote_signing"  # it acts on the signature barrier, off by default
-    reference = lever_params({"partnership": "open_data", "remote_signing": "new_platforms"}.get(lever), keys)
+    reference = lever_params({"partnership": "open_data", "remote_signing": "new_platforms"}.get(lever))
     without = sim.EGovModel(reference, seed=11).run().national_frame()
-    with_ = sim.EGovModel(lever_params(lever, keys), seed=11).run().national_frame()
+    with_ = sim.EGovModel(lever_params(lever), seed=11).run().national_frame()
     assert with_[indicator].iloc[-1] > without[indicator].iloc[-1] + 1e-6, indicator
     assert with_["budget_spent"].sum() > 0 or lever in intensity_levers()
 
@@ -339,7 +336,8 @@ def test_remote_signing_for_every_signed_service_lifts_the_barrier_entirely():
     for a key: the run is the run without the barrier (same seed), step for step; at 0.5
     it lies between the two."""
     (_, free), (_, barred) = _keys_runs(3)
-    p = keys_params(True)
+    p = sim.Params(name="keys", start_year=2016, end_year=2021, world=small_world(),
+                   policies=busy_policies(), events=busy_events())  # fmt: skip
     for intensity, check in ((1.0, "equal"), (0.5, "between")):
         lever = PolicySpec(lever="remote_signing", start=2016, end=2021, intensity=intensity)
         q = p.model_copy(update={"policies": [*p.policies, lever]}, deep=True)

@@ -1010,12 +1010,11 @@ class Feedbacks(Strict):
         "Off: set to 0.",
     )
     signature_keys: bool = Field(
-        False,
-        description="A barrier rather than a loop, off by default and in the calibrated "
-        "baseline: a transactional service done online must be signed with an EDS key, which "
-        "citizens get only at a public service centre, after being sent there by a service "
-        "they could not sign (registration_uptake). Off: anyone online can sign, and nobody "
-        "registers.",
+        True,
+        description="A barrier rather than a loop: a transactional service done online must be "
+        "signed with an EDS key, which citizens get only at a public service centre, after "
+        "being sent there by a service they could not sign (registration_uptake). Off: "
+        "anyone online can sign, and nobody registers.",
     )
     breach_trust: bool = Field(
         True,
