@@ -69,7 +69,8 @@ class Target:
     start: tuple[int, int] | None = None  # sum: (year, month)
     end: tuple[int, int] | None = None
     factor: float = 1.0
-    stat: str = "end"
+    stat: str = "end"  # value: the December figure ("end") or the year's "mean"
+    month: int | None = None  # value: the figure of this month instead (a dated record)
     tolerance: float | None = None
     fit: bool = True
     source: str = ""
@@ -105,7 +106,10 @@ class Target:
             ym = frame["year"] * 12 + frame["month"]
             lo, hi = self.start[0] * 12 + self.start[1], self.end[0] * 12 + self.end[1]
             return float(frame.loc[(ym >= lo) & (ym <= hi), self.indicator].sum() * self.factor)
-        rows = frame.loc[frame["year"] == self.year, self.indicator]
+        in_year = frame["year"] == self.year
+        if self.month:
+            in_year &= frame["month"] == self.month
+        rows = frame.loc[in_year, self.indicator]
         if rows.empty:
             return float("nan")
         return float(rows.iat[-1] if self.stat == "end" else rows.mean())
@@ -135,6 +139,12 @@ class Targets:
     @property
     def last_year(self) -> int:
         return max(t.last_year for t in self.targets)
+
+
+TARGET_KEYS = {
+    "name", "kind", "indicator", "region", "year", "years", "month", "stat", "stage", "from", "to",
+    "factor", "observed", "sigma", "tolerance", "fit", "source", "note",
+}  # fmt: skip
 
 
 def _ym(text: Any) -> tuple[int, int]:
@@ -201,6 +211,13 @@ def load_targets(path: str | Path | None = None, scenario: str | None = None) ->
     targets: list[Target] = []
     for i, t in enumerate(data.get("targets") or []):
         kind = t.get("kind", "value")
+        unknown = sorted(set(t) - TARGET_KEYS)
+        if unknown:
+            problems.append(f"{path}: targets.{i}: unknown keys {unknown} (allowed: {sorted(TARGET_KEYS)})")
+        if t.get("stat", "end") not in ("end", "mean"):
+            problems.append(f"{path}: targets.{i}: stat {t['stat']!r} is not one of end, mean")
+        if t.get("month") is not None and (kind != "value" or t["month"] not in range(1, 13)):
+            problems.append(f"{path}: targets.{i}: month must be 1-12, on a value target")
         common = dict(
             sigma=float(t["sigma"]),
             indicator=t.get("indicator", "egov_stage"),
@@ -228,6 +245,7 @@ def load_targets(path: str | Path | None = None, scenario: str | None = None) ->
                     kind=kind,
                     year=t.get("year"),
                     stage=t.get("stage"),
+                    month=t.get("month"),
                     start=_ym(t["from"]) if kind == "sum" else None,
                     end=_ym(t["to"]) if kind == "sum" else None,
                     factor=float(t.get("factor", 1.0)),
@@ -634,7 +652,9 @@ def fit_table(targets: Targets, stats: pd.DataFrame) -> pd.DataFrame:
                 group=t.group,
                 indicator=t.indicator if t.kind != "stage_year" else f"egov_stage >= {t.stage}",
                 region=t.region or "",
-                year=t.year if t.kind == "value" else (f"{t.start[0]}-{t.end[0]}" if t.kind == "sum" else ""),
+                year=(f"{t.year}-{t.month:02d}" if t.month else t.year)
+                if t.kind == "value"
+                else (f"{t.start[0]}-{t.end[0]}" if t.kind == "sum" else ""),
                 observed=t.observed,
                 tolerance=t.allowed,
                 median=med,
