@@ -159,6 +159,7 @@ def validation_report(
     seeds: list[int],
     draws: int,
     end_year: int,
+    fresh_seeds: bool = True,
     executor,
     command: str,
     console=None,
@@ -198,6 +199,7 @@ def validation_report(
         end_year=end_year,
         executor=executor,
         progress=(lambda d, n: console.print(f"\r{d}/{n} runs", end="")) if console else None,
+        fresh=fresh_seeds,
     )
     if console:
         console.print()
@@ -214,9 +216,16 @@ def validation_report(
         f"- command: `{command}`",
         f"- date: {cal.now_utc()}",
         f"- calibration: `{calibration}` ({setup.get('population', '?')} particles x "
-        f"{setup.get('generations', '?')} generations at scale {setup.get('scale', '?')}, seeds "
+        f"{setup.get('generations', '?')} generations at scale {setup.get('scale', '?')}, "
+        f"{'fresh seeds like' if setup.get('fresh_seeds') else 'seeds'} "
         f"{setup.get('seeds', '?')}); posterior of {len(posterior)} weighted particles",
-        f"- posterior predictive here: {draws} posterior draws x seeds {seeds} at scale {scale:g} "
+        f"- posterior predictive here: {draws} posterior draws x "
+        + (
+            f"{len(seeds)} seeds each (draw i: seeds {seeds} + {cal.SEED_STRIDE:,} i)"
+            if fresh_seeds
+            else f"seeds {seeds}"
+        )
+        + f" at scale {scale:g} "
         f"people per agent, {targets.scenario} to {end_year}",
         f"- targets: `{Path(targets.path).name}` ({len(targets.targets)} targets, "
         f"{len(targets.fitted)} in the distance)",

@@ -34,6 +34,15 @@ def calibrate_command(
     out: Annotated[Path, typer.Option(help="Calibration folder.")] = Path("results/calibration"),
     scale: Annotated[float, typer.Option(min=1.0, help="People per citizen agent during the fit.")] = 6000.0,
     seeds: Annotated[str, typer.Option(help="Seeds every parameter set runs with, e.g. 1,2.")] = "1,2",
+    fresh_seeds: Annotated[
+        bool,
+        typer.Option(
+            "--fresh-seeds/--common-seeds",
+            help="Fresh seeds for every parameter set (as many as --seeds; the first seed seeds "
+            "them) so the posterior accounts for the model's randomness, or the same --seeds for "
+            "all (common random numbers).",
+        ),
+    ] = False,
     population: Annotated[int, typer.Option(min=2, help="Particles per ABC-SMC generation.")] = 24,
     generations: Annotated[int, typer.Option(min=1, help="ABC-SMC generations.")] = 4,
     draws: Annotated[int, typer.Option(min=1, help="Posterior draws for the fit report.")] = 16,
@@ -83,6 +92,7 @@ def calibrate_command(
             priors=tg.priors,
             end_year=tg.last_year,
             inputs_digest=cal.inputs_digest(tg, scale),
+            fresh_seeds=fresh_seeds,
             extra={"command": command, "started": cal.now_utc()},
         )
         run, resuming = cal.start_or_resume(out, setup, resume)
@@ -97,7 +107,8 @@ def calibrate_command(
         return
     err_console.print(
         f"calibrating {len(tg.priors)} parameters on {len(tg.fitted)} targets: scale {scale:g}, "
-        f"seeds {seed_list}, {population} particles x {generations} generations, {handle.description}"
+        f"{'fresh seeds like' if fresh_seeds else 'seeds'} {seed_list}, "
+        f"{population} particles x {generations} generations, {handle.description}"
         + (" (resuming)" if resuming else "")
     )
     t0 = time.perf_counter()
@@ -133,6 +144,7 @@ def calibrate_command(
                 executor=handle.executor,
                 resume=resuming,
                 progress=report,
+                fresh_seeds=fresh_seeds,
             )
             if tasks:
                 evaluations += progress.tasks[tasks[max(tasks)]].fields["evals"]
@@ -159,6 +171,7 @@ def calibrate_command(
                 end_year=None,
                 executor=handle.executor,
                 progress=lambda d, n: progress.update(task, completed=d),
+                fresh=fresh_seeds,
             )
         fit = cal.fit_table(tg, stats)
         fit.to_csv(out / "fit.csv", index=False)
@@ -183,7 +196,12 @@ def calibrate_command(
         f"uniform priors from {Path(tg.path).name}, distance sqrt(sum(((sim-obs)/sigma)^2)), "
         "epsilon = median of the previous generation, "
         "kernel: normal with twice the weighted covariance (Beaumont et al. 2009)",
-        f"seeds per parameter set: {seed_list}; scale {scale:g} people per agent",
+        (
+            f"{len(seed_list)} fresh seeds per parameter set, drawn from seed {seed_list[0]}"
+            if fresh_seeds
+            else f"seeds per parameter set: {seed_list}"
+        )
+        + f"; scale {scale:g} people per agent",
         f"date: {cal.now_utc()}; {evaluations} parameter sets ({sims} simulations) in this call, "
         f"{fit_seconds / 60:.1f} min on {handle.description}",
         cal.history_totals(history),
@@ -215,7 +233,8 @@ def calibrate_command(
         "",
         "## Targets against the posterior predictive median and 90% band",
         "",
-        f"{draws} posterior draws x {len(seed_list)} seeds at scale {scale:g}.",
+        f"{draws} posterior draws x {len(seed_list)} seeds at scale {scale:g}"
+        + (f" (draw i runs with seeds {seed_list} + {cal.SEED_STRIDE:,} i)." if fresh_seeds else "."),
         "",
         cal.fit_markdown(fit),
     ]
@@ -241,8 +260,18 @@ def validation_command(
     out: Annotated[Path, typer.Option(help="The report to write.")] = Path("docs/validation.md"),
     targets: Annotated[Path | None, typer.Option(help="Targets file (default: the shipped one).")] = None,
     scale: Annotated[float, typer.Option(min=1.0, help="People per citizen agent.")] = 2000.0,
-    seeds: Annotated[str, typer.Option(help="Seeds of every posterior draw.")] = "11,12",
-    draws: Annotated[int, typer.Option(min=1, help="Posterior draws.")] = 12,
+    seeds: Annotated[
+        str, typer.Option(help="Seeds of the first posterior draw (of every draw with --common-seeds).")
+    ] = "11,12",
+    fresh_seeds: Annotated[
+        bool,
+        typer.Option(
+            "--fresh-seeds/--common-seeds",
+            help="Draw i runs with --seeds + 10,000 i, so the predictive integrates the model's "
+            "randomness, or every draw with --seeds.",
+        ),
+    ] = True,
+    draws: Annotated[int, typer.Option(min=1, help="Posterior draws.")] = 64,
     end_year: Annotated[int, typer.Option(help="Last year of the projection.")] = 2030,
     executor: Annotated[
         ExecutorChoice, typer.Option(help="process, dask or serial.")
@@ -271,6 +300,7 @@ def validation_command(
             tg,
             scale=scale,
             seeds=seed_list,
+            fresh_seeds=fresh_seeds,
             draws=draws,
             end_year=end_year,
             executor=handle.executor,

@@ -6,9 +6,13 @@ uniform priors inside the parameter schema's bounds (pydantic `ge`/`le` of
 sim.model.params) and the targets: an indicator as the surveys define it, a year or span,
 the observed value, its uncertainty and its source.
 
-`calibrate` runs pyabc's ABCSMC. Every particle is simulated with the same few seeds
-(common random numbers, so two particles differ by their parameters, not their draws)
-and its summary statistics are the means over those seeds. The distance is the
+`calibrate` runs pyabc's ABCSMC. Every particle is simulated with a few seeds and its
+summary statistics are the means over them. The seeds are either the same for every
+particle (common random numbers: two particles differ by their parameters, not their
+draws, but the posterior is then conditional on those seeds' luck) or fresh for each
+particle (`fresh_seeds`: drawn from the particle chain's seeded generator, so the ABC
+posterior also accounts for the model's own randomness, as ABC's likelihood-free
+acceptance assumes, and a run stays reproducible). The distance is the
 Euclidean distance of (simulated - observed) / sigma over the targets that take part in
 the fit; epsilon is the median of the previous generation's distances; new particles are
 proposed with Beaumont et al. (2009)'s kernel, twice the previous generation's weighted
@@ -286,13 +290,21 @@ class Simulator:
     seeds: list[int]
     targets: list[Target]
     needs_regions: bool = False
+    fresh: bool = False  # new seeds for every parameter set, as many as `seeds`
+
+    def run_seeds(self) -> list[int]:
+        """The seeds of one evaluation: fresh ones come from numpy's global generator, which
+        `_sample_one` seeds per particle chain (so they are reproducible)."""
+        if not self.fresh:
+            return list(self.seeds)
+        return [int(s) for s in np.random.randint(0, 2**31 - 1, len(self.seeds))]
 
     def params_for(self, values: dict[str, float]) -> Params:
         return apply_changes(self.base, {k: float(v) for k, v in values.items()})
 
     def __call__(self, values: dict[str, float]) -> dict[str, float]:
         params = self.params_for(dict(values))
-        stats = [run_statistics(params, s, self.targets, self.needs_regions)[0] for s in self.seeds]
+        stats = [run_statistics(params, s, self.targets, self.needs_regions)[0] for s in self.run_seeds()]
         return {t.name: float(np.mean([s[t.name] for s in stats])) for t in self.targets}
 
 
@@ -384,6 +396,7 @@ class CalibrationSetup:
     end_year: int
     kernel: str = "beaumont2009"  # the perturbation kernel (a resume must use the same)
     inputs_digest: str = ""  # what the simulations read (inputs_digest; a resume must match)
+    fresh_seeds: bool = False  # new seeds for every parameter set (Simulator.fresh)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -480,6 +493,7 @@ def calibrate(
     resume: bool = False,
     progress: Callable[[int, int, int, int], None] | None = None,
     min_acceptance_rate: float = 0.0,
+    fresh_seeds: bool = False,
 ) -> tuple[Any, int]:
     """Run (or resume) ABC-SMC; returns (pyabc History, generations run in this call)."""
     import logging
@@ -489,7 +503,7 @@ def calibrate(
     for name in ("ABC", "ABC.History", "Epsilon", "Distance", "Acceptor", "Sampler", "Population size"):
         logging.getLogger(name).setLevel(logging.WARNING)
     base = base_params(targets, scale)
-    simulator = Simulator(base, list(seeds), targets.targets, targets.needs_regions)
+    simulator = Simulator(base, list(seeds), targets.targets, targets.needs_regions, fresh=fresh_seeds)
     sampler = executor_sampler(executor, progress, seed=seeds[0])
     abc = make_abc(targets, simulator, population, sampler)
     url = f"sqlite:///{db}"
@@ -608,6 +622,9 @@ def _predict_task(base: Params, point: dict[str, float], seed: int, targets: lis
     return stats, december
 
 
+SEED_STRIDE = 10_000  # fresh predictive seeds: draw i adds i strides to the given seeds
+
+
 def posterior_predictive(
     targets: Targets,
     points: list[dict[str, float]],
@@ -617,13 +634,17 @@ def posterior_predictive(
     end_year: int | None,
     executor: cf.Executor,
     progress: Callable[[int, int], None] | None = None,
+    fresh: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every point with every seed: (statistics, one row per run and target;
-    December national tables of every run, with draw and seed columns)."""
+    December national tables of every run, with draw and seed columns). With `fresh`,
+    draw i runs with seeds + SEED_STRIDE * i instead, so that the predictive distribution
+    integrates the model's randomness rather than the luck of a few shared seeds."""
     base = base_params(targets, scale, end_year)
     futures = {}
     for i, point in enumerate(points):
         for s in seeds:
+            s = s + SEED_STRIDE * i if fresh else s
             fut = executor.submit(_predict_task, base, point, s, targets.targets, targets.needs_regions)
             futures[fut] = (i, s)
     stats_rows, tables = [], []
@@ -784,6 +805,9 @@ class CalibrationRun:
         return self.folder / "posterior.parquet"
 
 
+OLD_SETUP_DEFAULTS = {"fresh_seeds": False}  # what setups written before a field existed meant
+
+
 def setup_record(setup: CalibrationSetup) -> dict:
     import dataclasses
 
@@ -812,7 +836,7 @@ def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tupl
                 for k in record
                 if k not in ("extra", "generations")
                 and (k in old or k != "inputs_digest")  # made before inputs were hashed
-                and old.get(k) != record[k]
+                and old.get(k, OLD_SETUP_DEFAULTS.get(k)) != record[k]
             ]
             if differs == ["inputs_digest"]:
                 raise CalibrationError(
