@@ -148,14 +148,56 @@ def test_a_calibration_is_reproducible_from_its_seeds_on_any_executor(tmp_path):
     workers (the chains' seeds come from the calibration's seed and the generation, and
     their particles are kept in chain order whatever order they finish in)."""
     targets = synthetic_targets(tmp_path)
-    posteriors = []
-    for name, executor in (("a", ["--executor", "serial"]), ("b", ["--workers", "2"])):
+    posteriors = {}
+    for name, options in (("a", ["--executor", "serial"]), ("b", ["--workers", "2"]),
+                          ("fresh_a", ["--executor", "serial", "--fresh-seeds"]),
+                          ("fresh_b", ["--workers", "2", "--fresh-seeds"])):  # fmt: skip
         out = tmp_path / name
-        result = egov("calibrate", "--targets", targets, "--out", out, "--scale", "40", "--seeds", "1",
-                      "--population", "6", "--generations", "2", "--draws", "2", *executor)  # fmt: skip
+        result = egov("calibrate", "--targets", targets, "--out", out, "--scale", "40", "--seeds", "1,2",
+                      "--population", "6", "--generations", "2", "--draws", "2", *options)  # fmt: skip
         assert result.returncode == 0, result.stderr
-        posteriors.append(pd.read_parquet(out / "posterior.parquet"))
-    pd.testing.assert_frame_equal(posteriors[0], posteriors[1], check_exact=True)
+        posteriors[name] = pd.read_parquet(out / "posterior.parquet")
+    pd.testing.assert_frame_equal(posteriors["a"], posteriors["b"], check_exact=True)
+    pd.testing.assert_frame_equal(posteriors["fresh_a"], posteriors["fresh_b"], check_exact=True)
+    assert not posteriors["a"].equals(posteriors["fresh_a"])  # other seeds, other particles
+    assert (
+        "2 fresh seeds per parameter set, drawn from seed 1" in (tmp_path / "fresh_a" / "fit.md").read_text()
+    )
+
+
+def test_fresh_seeds_are_new_for_every_parameter_set_and_follow_the_chain_seed(tmp_path):
+    """With fresh seeds the same parameters evaluated twice run with other seeds (the ABC
+    posterior then sees the model's randomness); the seeds come from the chain's seeded
+    generator, so the same chain seed gives the same seeds. Common seeds never change."""
+    targets = cal.load_targets(synthetic_targets(tmp_path))
+    base = cal.base_params(targets, 40.0)
+    common = cal.Simulator(base, [1, 2], targets.targets)
+    fresh = cal.Simulator(base, [1, 2], targets.targets, fresh=True)
+    np.random.seed(7)
+    first, second = fresh.run_seeds(), fresh.run_seeds()
+    np.random.seed(7)
+    assert fresh.run_seeds() == first and first != second and len(first) == 2
+    assert common.run_seeds() == common.run_seeds() == [1, 2]
+    point = {"coefficients.access_rate": 0.5}
+    np.random.seed(7)
+    a, b = fresh(point), fresh(point)
+    assert a != b and common(point) == common(point)
+
+
+def test_a_fresh_predictive_gives_every_draw_its_own_seeds(tmp_path):
+    targets = cal.load_targets(synthetic_targets(tmp_path))
+    points = [{"coefficients.access_rate": 0.5}] * 3
+    kwargs = dict(scale=40.0, end_year=None, executor=SerialExecutor())
+    shared, _ = cal.posterior_predictive(targets, points, [1, 2], **kwargs)
+    fresh, tables = cal.posterior_predictive(targets, points, [1, 2], fresh=True, **kwargs)
+    assert sorted(shared["seed"].unique()) == [1, 2]
+    stride = cal.SEED_STRIDE
+    assert sorted(fresh["seed"].unique()) == [1, 2, 1 + stride, 2 + stride, 1 + 2 * stride, 2 + 2 * stride]
+    assert set(tables["seed"]) == set(fresh["seed"])
+    # the same parameters: shared seeds repeat the same three runs, fresh ones differ
+    one = "internet_2008"
+    assert shared[shared["target"] == one]["value"].nunique() == 2
+    assert fresh[fresh["target"] == one]["value"].nunique() > 2
 
 
 def test_calibrate_runs_on_a_dask_cluster(tmp_path):
@@ -292,6 +334,37 @@ def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
         cal.load_targets(bad)
     text = "\n".join(e.value.problems)
     assert "schema's bounds [0, 1]" in text and "no_such" in text
+    bad.write_text(
+        "scenario: kazakhstan_baseline\ntargets:\n"
+        "  - {name: a, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, yaer: 1}\n"
+        "  - {name: b, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, stat: max}\n"
+        "  - {name: c, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, month: 13}\n"
+    )
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.load_targets(bad)
+    assert [p.split(": ", 1)[1] for p in e.value.problems] == [
+        f"targets.0: unknown keys ['yaer'] (allowed: {sorted(cal.TARGET_KEYS)})",
+        "targets.1: stat 'max' is not one of end, mean",
+        "targets.2: month must be 1-12, on a value target",
+    ]
+
+
+def test_a_dated_target_reads_its_month():
+    """portal_users_2012 is dated May 2012: a value target with `month` reads that month,
+    not December, nor the year's mean."""
+    frame = pd.DataFrame(
+        {"year": [2012] * 12 + [2013], "month": [*range(1, 13), 1], "people_registered": np.arange(13.0)}
+    )
+    may = cal.Target(name="may", observed=0, sigma=1, indicator="people_registered", year=2012, month=5)
+    december = cal.Target(name="dec", observed=0, sigma=1, indicator="people_registered", year=2012)
+    mean = cal.Target(name="mean", observed=0, sigma=1, indicator="people_registered", year=2012, stat="mean")
+    assert (may.compute(frame, None), december.compute(frame, None), mean.compute(frame, None)) == (
+        4.0,
+        11.0,
+        5.5,
+    )
+    portal = next(t for t in cal.load_targets().targets if t.name == "portal_users_2012")
+    assert (portal.indicator, portal.year, portal.month) == ("people_registered", 2012, 5)
 
 
 def posterior_experiment(folder: Path) -> Path:
@@ -536,7 +609,11 @@ def test_a_resume_refuses_a_scenario_changed_since_the_calibration_started(tmp_p
     args = ["calibrate", "--targets", targets, "--out", out, "--scale", "40", "--seeds", "1",
             "--population", "6", "--draws", "2", "--executor", "serial"]  # fmt: skip
     assert egov(*args, "--generations", "1").returncode == 0
-    assert json.loads((out / "setup.json").read_text())["inputs_digest"]
+    setup = json.loads((out / "setup.json").read_text())
+    assert setup["inputs_digest"] and setup["fresh_seeds"] is False
+    # a setup written before fresh seeds existed meant common seeds: it still resumes
+    del setup["fresh_seeds"]
+    (out / "setup.json").write_text(json.dumps(setup))
     scenario = tmp_path / "synthetic.yaml"
     original = scenario.read_text()
     scenario.write_text(
