@@ -165,7 +165,7 @@ def test_a_calibration_is_reproducible_from_its_seeds_on_any_executor(tmp_path):
     )
 
 
-def test_fresh_seeds_are_new_for_every_parameter_set_and_follow_the_chain_seed(tmp_path):
+def test_fresh_seeds_are_new_for_every_parameter_set_and_follow_the_seeded_generator(tmp_path):
     """With fresh seeds the same parameters evaluated twice run with other seeds (the ABC
     posterior then sees the model's randomness); the seeds come from the chain's seeded
     generator, so the same chain seed gives the same seeds. Common seeds never change."""
@@ -198,6 +198,9 @@ def test_a_fresh_predictive_gives_every_draw_its_own_seeds(tmp_path):
     one = "internet_2008"
     assert shared[shared["target"] == one]["value"].nunique() == 2
     assert fresh[fresh["target"] == one]["value"].nunique() > 2
+    for bad in ([1, 1 + stride], [-1], [2**32 - stride]):  # a repeated run, out of range
+        with pytest.raises(cal.CalibrationError):
+            cal.posterior_predictive(targets, points, bad, fresh=True, **kwargs)
 
 
 def test_calibrate_runs_on_a_dask_cluster(tmp_path):
@@ -339,13 +342,18 @@ def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
         "  - {name: a, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, yaer: 1}\n"
         "  - {name: b, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, stat: max}\n"
         "  - {name: c, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, month: 13}\n"
+        "  - {name: d, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, month: 5.0}\n"
+        "  - {name: e, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, month: 5,"
+        " stat: mean}\n"
     )
     with pytest.raises(cal.CalibrationError) as e:
         cal.load_targets(bad)
     assert [p.split(": ", 1)[1] for p in e.value.problems] == [
         f"targets.0: unknown keys ['yaer'] (allowed: {sorted(cal.TARGET_KEYS)})",
         "targets.1: stat 'max' is not one of end, mean",
-        "targets.2: month must be 1-12, on a value target",
+        "targets.2: month must be an integer 1-12, on a value target",
+        "targets.3: month must be an integer 1-12, on a value target",
+        "targets.4: stat applies to value and series targets without a month",
     ]
 
 
@@ -619,6 +627,8 @@ def test_a_resume_refuses_a_scenario_changed_since_the_calibration_started(tmp_p
     scenario.write_text(
         original.replace("access_imitation: 0.0}", "access_imitation: 0.0, access_rate: 0.9}")
     )
+    flipped = egov(*args, "--generations", "2", "--resume", "--fresh-seeds")
+    assert flipped.returncode == 2 and "fresh_seeds differs" in flipped.stderr, flipped.stderr
     moved = egov(*args, "--generations", "2", "--resume")
     assert moved.returncode == 0, moved.stderr  # a calibrated parameter: the resume goes on
     scenario.write_text(original.replace("access_imitation: 0.0", "access_imitation: 0.5"))

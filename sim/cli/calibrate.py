@@ -82,6 +82,8 @@ def calibrate_command(
         fail([f"--into {into} rewrites that file's coefficients and header: add --force"], False)
     try:
         tg = cal.load_targets(targets)
+        if fresh_seeds:  # the fit report's draws: refused now, not after the fit
+            cal.check_predictive_seeds(seed_list, draws)
         setup = cal.CalibrationSetup(
             targets_file=str(tg.path),
             scenario=tg.scenario,

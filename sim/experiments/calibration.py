@@ -220,8 +220,11 @@ def load_targets(path: str | Path | None = None, scenario: str | None = None) ->
             problems.append(f"{path}: targets.{i}: unknown keys {unknown} (allowed: {sorted(TARGET_KEYS)})")
         if t.get("stat", "end") not in ("end", "mean"):
             problems.append(f"{path}: targets.{i}: stat {t['stat']!r} is not one of end, mean")
-        if t.get("month") is not None and (kind != "value" or t["month"] not in range(1, 13)):
-            problems.append(f"{path}: targets.{i}: month must be 1-12, on a value target")
+        elif "stat" in t and (kind not in ("value", "series") or "month" in t):
+            problems.append(f"{path}: targets.{i}: stat applies to value and series targets without a month")
+        month = t.get("month")
+        if month is not None and (kind != "value" or type(month) is not int or not 1 <= month <= 12):
+            problems.append(f"{path}: targets.{i}: month must be an integer 1-12, on a value target")
         common = dict(
             sigma=float(t["sigma"]),
             indicator=t.get("indicator", "egov_stage"),
@@ -625,6 +628,15 @@ def _predict_task(base: Params, point: dict[str, float], seed: int, targets: lis
 SEED_STRIDE = 10_000  # fresh predictive seeds: draw i adds i strides to the given seeds
 
 
+def check_predictive_seeds(seeds: list[int], draws: int) -> None:
+    """Refuse seeds that would repeat a run or leave the model's seed range (0 .. 2**32-1)
+    once draw i adds i strides: before any run starts, not inside a worker."""
+    if len({s % SEED_STRIDE for s in seeds}) < len(seeds):
+        raise CalibrationError([f"seeds {seeds}: two of them differ by a multiple of {SEED_STRIDE:,}"])
+    if min(seeds) < 0 or max(seeds) + SEED_STRIDE * (draws - 1) > 2**32 - 1:
+        raise CalibrationError([f"seeds {seeds}: with {draws} draws they must lie in 0 .. 2**32-1"])
+
+
 def posterior_predictive(
     targets: Targets,
     points: list[dict[str, float]],
@@ -641,6 +653,7 @@ def posterior_predictive(
     draw i runs with seeds + SEED_STRIDE * i instead, so that the predictive distribution
     integrates the model's randomness rather than the luck of a few shared seeds."""
     base = base_params(targets, scale, end_year)
+    check_predictive_seeds(seeds, len(points) if fresh else 1)
     futures = {}
     for i, point in enumerate(points):
         for s in seeds:
