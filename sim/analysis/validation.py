@@ -25,6 +25,15 @@ PROJECTED = [
     ("online_gini", "regional Gini of online use"),
 ]
 
+SEEDS_SENTENCE = {
+    False: "Every particle is run with the same seeds (common random numbers) and its statistics "
+    "are averaged over them, so the posterior is conditional on those seeds' luck.",
+    True: "Every particle is run with fresh seeds (as many as the calibration's seeds, drawn from "
+    "its particle chain's seeded generator, so the calibration stays reproducible) and its "
+    "statistics are averaged over them: the posterior accounts for the model's own randomness, "
+    "as ABC's acceptance assumes, instead of being conditional on two seeds' luck.",
+}
+
 METHOD = """\
 **Method.** `egov calibrate` estimates the parameters by ABC-SMC (approximate Bayesian
 computation with sequential Monte Carlo; Toni et al. 2009, Beaumont et al. 2009) as
@@ -35,9 +44,8 @@ pyabc stores every generation in a sqlite History so that a killed run resumes f
 last complete generation. Neural simulation-based inference (sbi) would need thousands of
 simulations to train a density estimator, more than a 2-core machine affords at this
 model's cost; history matching gives a non-implausible region rather than a posterior;
-Optuna gives a point estimate and would need a separate posterior step. Every particle is
-run with the same seeds (common random numbers) and its statistics are averaged over
-them; the distance is sqrt(sum(((simulated - observed) / sigma)^2)) over the fitted
+Optuna gives a point estimate and would need a separate posterior step. {seeds_sentence}
+The distance is sqrt(sum(((simulated - observed) / sigma)^2)) over the fitted
 targets, and each generation's epsilon is the median distance of the previous one.
 Particles are evaluated on the project's executors (process pool or Dask) through a pyabc
 `Sampler` subclass (`sim.experiments.calibration.executor_sampler`), which seeds each
@@ -230,7 +238,7 @@ def validation_report(
         f"- targets: `{Path(targets.path).name}` ({len(targets.targets)} targets, "
         f"{len(targets.fitted)} in the distance)",
         "",
-        METHOD,
+        METHOD.format(seeds_sentence=SEEDS_SENTENCE[bool(setup.get("fresh_seeds"))]),
         "",
         "## 1. Fit to every target",
         "",
