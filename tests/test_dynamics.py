@@ -97,11 +97,15 @@ def online_gap(seed: int, year: int, **feedbacks) -> float:
 def test_a_temporary_mandate_outlasts_itself_through_closed_counters():
     """Five years after a three-year mandate ends, online use is still higher: paper
     counters closed while demand was low and reopen slowly (usage-driven supply). With
-    that feedback off the gap vanishes (habit alone does not hold it)."""
+    that feedback and the signature barrier off the gap vanishes (habit alone does not
+    hold it); with the barrier on, the keys people got when the mandate sent them to a
+    centre are kept, and hold a small part of it."""
     gaps = [online_gap(seed, 2017) for seed in range(3)]
     assert np.median(gaps) >= 0.05, gaps
-    gaps_off = [online_gap(seed, 2017, usage_supply=False) for seed in range(3)]
+    gaps_off = [online_gap(seed, 2017, usage_supply=False, signature_keys=False) for seed in range(3)]
     assert abs(np.median(gaps_off)) < 0.01, gaps_off
+    gaps_keys = [online_gap(seed, 2017, usage_supply=False) for seed in range(3)]
+    assert np.median(gaps_keys) > np.median(gaps_off) + 0.005, (gaps_keys, gaps_off)
 
 
 # --- (b) tipping ------------------------------------------------------------------------
