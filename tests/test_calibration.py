@@ -636,3 +636,22 @@ def test_a_resume_refuses_a_scenario_changed_since_the_calibration_started(tmp_p
     assert changed.returncode == 2, changed.stderr
     assert "scenario or targets changed" in changed.stderr and "Traceback" not in changed.stderr
     assert cal.open_history(out / "abc.db").n_populations == 2  # nothing added
+
+
+def test_a_resume_reads_the_same_targets_from_another_path(tmp_path):
+    """A calibration finished from another checkout reads its targets from another path:
+    the same figures resume (the setup then names the new path), other figures do not."""
+    targets = synthetic_targets(tmp_path)
+    out = tmp_path / "cal"
+    args = ["--out", out, "--scale", "40", "--seeds", "1", "--population", "6", "--draws", "2",
+            "--executor", "serial"]  # fmt: skip
+    assert egov("calibrate", "--targets", targets, *args, "--generations", "1").returncode == 0
+    moved = tmp_path / "elsewhere" / "targets.yaml"
+    moved.parent.mkdir()
+    moved.write_text(targets.read_text())
+    resumed = egov("calibrate", "--targets", moved, *args, "--generations", "2", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((out / "setup.json").read_text())["targets_file"] == str(moved)
+    moved.write_text(targets.read_text().replace("sigma: 0.02", "sigma: 0.03", 1))
+    other = egov("calibrate", "--targets", moved, *args, "--generations", "3", "--resume")
+    assert other.returncode == 2 and "scenario or targets changed" in other.stderr, other.stderr

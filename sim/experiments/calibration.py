@@ -851,6 +851,8 @@ def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tupl
                 and (k in old or k != "inputs_digest")  # made before inputs were hashed
                 and old.get(k, OLD_SETUP_DEFAULTS.get(k)) != record[k]
             ]
+            if "targets_file" in differs and old.get("inputs_digest") == record["inputs_digest"]:
+                differs.remove("targets_file")  # the same targets, read from another path
             if differs == ["inputs_digest"]:
                 raise CalibrationError(
                     [
@@ -870,8 +872,13 @@ def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tupl
                 raise CalibrationError(
                     [f"cannot resume: {', '.join(differs)} {verb} from the calibration in {folder}"]
                 )
-        if old is not None and old.get("generations") != setup.generations:
-            run.setup_file.write_text(json.dumps({**old, "generations": setup.generations}, indent=2) + "\n")
+        moved = {
+            k: record[k]
+            for k in ("generations", "targets_file")
+            if old is not None and old.get(k) != record[k]
+        }
+        if moved:
+            run.setup_file.write_text(json.dumps({**old, **moved}, indent=2) + "\n")
         return run, True
     if resume:
         raise CalibrationError([f"nothing to resume: {run.db} does not exist"])
