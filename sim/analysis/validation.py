@@ -138,12 +138,20 @@ def qualitative(tables: pd.DataFrame) -> list[tuple[str, str, bool, str]]:
     if all(2020 in r.index for r in runs):
         gini = np.array([r.loc[2020, "online_gini"] for r in runs])
         ratio = np.array([r.loc[2020, "online_max_min"] for r in runs])
+        # undefined (nan) where a region had nobody online: the widest disparity, not none
+        empty = int(np.isnan(ratio).sum())
+        ratio = np.where(np.isnan(ratio), np.inf, ratio)
         out.append(
             (
                 "Regional disparity",
                 "regional Gini of online use > 0.02 and max/min ratio > 1.2 in 2020",
                 bool(np.median(gini) > 0.02 and np.median(ratio) > 1.2),
-                f"Gini median {np.median(gini):.3f}, max/min median {np.median(ratio):.2f}",
+                f"Gini median {np.median(gini):.3f}, max/min median {np.median(ratio):.2f}"
+                + (
+                    f" (in {empty} of {len(runs)} runs a region had nobody online: ratio infinite)"
+                    if empty
+                    else ""
+                ),
             )
         )
     return out
