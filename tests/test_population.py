@@ -191,10 +191,18 @@ def test_region_drivers_decompose_the_gap():
     from sim.analysis.drivers import INPUTS, region_drivers
 
     # 2023: by 2015 too few people use e-government at this scale for the signs to be
-    # more than seed noise
-    m = sim.EGovModel(kz(scale=4000.0, end_year=2023), seed=1)
-    df = region_drivers(m, year=2023).set_index("region")
-    np.testing.assert_allclose(df["gap"], df[list(INPUTS)].sum(axis=1) + df["other"])
+    # more than seed noise; and one seed's signs are not enough either (with the signature
+    # barrier on, North Kazakhstan's age term is +0.01 with seed 1, -0.04 and -0.12 with
+    # seeds 2 and 3), so the signs are read off the mean decomposition of three seeds
+    runs = [
+        region_drivers(sim.EGovModel(kz(scale=4000.0, end_year=2023), seed=seed), year=2023).set_index(
+            "region"
+        )
+        for seed in (1, 2, 3)
+    ]
+    for one in runs:
+        np.testing.assert_allclose(one["gap"], one[list(INPUTS)].sum(axis=1) + one["other"])
+    df = sum(one[["gap", *INPUTS, "other"]] for one in runs) / len(runs)
     assert df.loc["Turkistan", "income"] < 0 < df.loc["Atyrau", "income"]
     assert df.loc["Almaty Region", "settlement"] < 0 < df.loc["Almaty", "settlement"]
     assert df.loc["North Kazakhstan", "age"] < 0
