@@ -674,3 +674,26 @@ def test_a_region_with_nobody_online_counts_as_the_widest_disparity():
     check = {name: (met, said) for name, _, met, said in qualitative(tables)}
     met, said = check["Regional disparity"]
     assert met and "max/min median inf" in said and "in 2 of 3 runs a region had nobody online" in said
+
+
+def test_keys_in_2012_and_households_in_2018_rise_together():
+    """Why the baseline misses both portal_users_2012 and households_2018 (docs/validation.md,
+    docs/model.md section 9): paired runs (same seeds) from the calibrated values with more
+    key uptake, or a higher online intercept, raise the key holders of May 2012 and the
+    households of 2018 together; fewer keys in 2012 cost households in 2018."""
+    import sim
+
+    by_name = {t.name: t for t in cal.load_targets().targets}
+    wanted = [by_name["portal_users_2012"], by_name["households_2018"]]
+    base = apply_changes(sim.Params(), {"world.scale": 3000.0, "end_year": 2018})
+    for seed in (1, 2):
+        for name, low, high in (
+            ("coefficients.registration_uptake", 0.02, 0.08),
+            ("coefficients.online_intercept", -6.3, -5.3),
+        ):
+            less, more = (
+                cal.run_statistics(apply_changes(base, {name: v}), seed, wanted, False)[0]
+                for v in (low, high)
+            )
+            assert more["portal_users_2012"] > 1.5 * less["portal_users_2012"], (seed, name, less, more)
+            assert more["households_2018"] > less["households_2018"] + 0.05, (seed, name, less, more)
