@@ -872,11 +872,8 @@ def start_or_resume(folder: Path, setup: CalibrationSetup, resume: bool) -> tupl
                 raise CalibrationError(
                     [f"cannot resume: {', '.join(differs)} {verb} from the calibration in {folder}"]
                 )
-        moved = {
-            k: record[k]
-            for k in ("generations", "targets_file")
-            if old is not None and old.get(k) != record[k]
-        }
+        # a resume may move the stopping point, and read the same targets from another path
+        moved = {k: record[k] for k in ("generations", "targets_file") if old and old.get(k) != record[k]}
         if moved:
             run.setup_file.write_text(json.dumps({**old, **moved}, indent=2) + "\n")
         return run, True
