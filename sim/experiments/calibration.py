@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.model.param_paths import apply_changes, check_path, split_path
 from sim.model.params import Params
@@ -211,6 +212,13 @@ def load_targets(path: str | Path | None = None, scenario: str | None = None) ->
                 f"{path}: parameters.{name}: prior [{lo:g}, {hi:g}] must lie inside the schema's "
                 f"bounds [{slo:g}, {shi:g}] with low < high"
             )
+        else:
+            for end in (lo, hi):  # a model rule may refuse what the field's bounds allow
+                try:
+                    apply_changes(base, {name: end})
+                except ValidationError as e:
+                    reason = "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
+                    problems.append(f"{path}: parameters.{name}: prior end {end:g} is refused: {reason}")
         priors[name] = (lo, hi)
     targets: list[Target] = []
     for i, t in enumerate(data.get("targets") or []):
@@ -737,19 +745,23 @@ def scenario_yaml(
     header: list[str],
 ) -> str:
     """A scenario file extending `parent` with the calibrated values (tuples are written
-    whole, with the calibrated element changed; a calibrated event field rewrites the
-    `events` list, which replaces the parent's)."""
+    whole, with the calibrated element changed; a calibrated event or policy field
+    rewrites the `events` or `policies` list, which replaces the parent's)."""
     coefficients: dict[str, Any] = {}
     events = [e.model_dump() for e in base.events]
-    events_changed = False
+    policies = [p.model_dump(exclude_defaults=True) | {"lever": p.lever} for p in base.policies]
+    events_changed = policies_changed = False
     for path, value in values.items():
         parts = split_path(path)
         if parts[0] == "events" and len(parts) == 3 and isinstance(parts[1], int):
             events[parts[1]][parts[2]] = value
             events_changed = True
+        elif parts[0] == "policies" and len(parts) == 3 and isinstance(parts[1], int):
+            policies[parts[1]][parts[2]] = value
+            policies_changed = True
         elif parts[0] != "coefficients":
             raise CalibrationError(
-                [f"{path}: only coefficients and event fields can be written to a calibrated scenario"]
+                [f"{path}: only coefficients, event and policy fields can be written to a scenario"]
             )
         elif len(parts) == 2:
             coefficients[parts[1]] = value
@@ -759,6 +771,8 @@ def scenario_yaml(
             coefficients[parts[1]] = current
     lines = [f"# {h}" if h else "#" for h in header]
     lines += [f"extends: {parent}", f"name: {name}"]
+    if policies_changed:
+        lines += ["policies:", *(f"  - {flow_mapping(p)}" for p in policies)]
     if events_changed:
         lines += events_block(events)
     lines.append("coefficients:")
@@ -778,6 +792,14 @@ def events_block(events: list[dict[str, Any]]) -> list[str]:
         return "  - {" + ", ".join(fields) + "}"
 
     return ["events:", *(item(e) for e in events)]
+
+
+def flow_mapping(data: dict[str, Any]) -> str:
+    """One YAML flow mapping, numbers as `_fmt` writes them."""
+    import yaml
+
+    rounded = {k: float(_fmt(v)) if isinstance(v, float) else v for k, v in data.items()}
+    return yaml.safe_dump(rounded, default_flow_style=True, sort_keys=False, width=10_000).strip()
 
 
 def write_new(path: Path, text: str, force: bool = False) -> None:
@@ -943,6 +965,28 @@ def summary_markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _set_policy_field(lines: list[str], path: Path, index: int, field: str, value: float) -> None:
+    """Rewrite `field: number` inside the index-th item of the `policies:` list in place,
+    keeping the file's layout and comments."""
+    import re
+
+    at = lines.index("policies:")
+    starts = [i for i in range(at + 1, len(lines)) if lines[i].startswith("  - ")]
+    outside = (i for i in range(at + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#")))
+    end = next(outside, len(lines))
+    starts = [i for i in starts if i < end]
+    if index >= len(starts):
+        raise CalibrationError([f"{path}: policies.{index}: the file has {len(starts)} policies"])
+    stop = starts[index + 1] if index + 1 < len(starts) else end
+    pattern = re.compile(rf"(\b{field}: )[-+0-9.eE]+")
+    for i in range(starts[index], stop):
+        code, hash_, comment = lines[i].partition("#")
+        if pattern.search(code):
+            lines[i] = pattern.sub(lambda m: m.group(1) + _fmt(value), code, count=1) + hash_ + comment
+            return
+    raise CalibrationError([f"{path}: policies.{index} does not write {field}: give it a value to calibrate"])
+
+
 CALIBRATION_MARK = "# calibration (written by egov calibrate --into; do not edit by hand):"
 
 
@@ -980,6 +1024,10 @@ def merge_into_scenario(path: Path, values: dict[str, float], base: Params, head
         while end < len(out) and out[end].startswith(("  ", "#")):
             end += 1
         out[at:end] = ["events:", *events]
+    for key, value in values.items():
+        parts = split_path(key)
+        if parts[0] == "policies":
+            _set_policy_field(out, path, parts[1], parts[2], value)
     name_at = next(i for i, line in enumerate(out) if not line.startswith("#"))
     mark = [CALIBRATION_MARK, *[f"#   {h}" for h in header]]
     out = out[:name_at] + mark + out[name_at:]
