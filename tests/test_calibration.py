@@ -337,6 +337,17 @@ def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
         cal.load_targets(bad)
     text = "\n".join(e.value.problems)
     assert "schema's bounds [0, 1]" in text and "no_such" in text
+    # inside the field's bounds, but a model rule refuses it: said before any run
+    bad.write_text(
+        "scenario: kazakhstan_baseline\nparameters:\n"
+        "  policies.13.intensity: {low: 0, high: 0.5}\ntargets: []\n"
+    )
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.load_targets(bad)
+    assert [p.split(": ", 1)[1] for p in e.value.problems] == [
+        "parameters.policies.13.intensity: prior end 0 is refused: "
+        "lever 'remote_signing' needs an intensity > 0"
+    ]
     bad.write_text(
         "scenario: kazakhstan_baseline\ntargets:\n"
         "  - {name: a, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, yaer: 1}\n"
@@ -469,15 +480,23 @@ def test_merging_calibrated_values_into_a_scenario_replaces_the_previous_calibra
     path.write_text((experiments.SHIPPED.parent / "scenarios" / "kazakhstan_baseline.yaml").read_text())
     for values, header in (
         ({"coefficients.online_intercept": -6.5, "coefficients.non_user_by_age.2": 0.5}, ["first"]),
-        ({"coefficients.service_need": 0.3, "events.0.intensity": 0.45}, ["second"]),
+        (
+            {"coefficients.service_need": 0.3, "events.0.intensity": 0.45, "policies.13.intensity": 0.07},
+            ["second"],
+        ),
     ):
         path.write_text(cal.merge_into_scenario(path, values, sim.Params(), header))
     text = path.read_text()
     assert text.count(cal.CALIBRATION_MARK) == 1 and "#   second" in text and "first" not in text
     assert text.count("events:") == 1
+    # the calibrated policy field is rewritten in place: the item keeps its line and comment
+    line = next(line for line in text.splitlines() if "lever: remote_signing" in line)
+    assert "intensity: 0.07}" in line and "# one-time SMS codes" in line
     params = load_scenario(path).params
     assert params.coefficients.service_need == 0.3
-    assert params.policies == sim.Params().policies
+    shipped = sim.Params().policies
+    assert params.policies[13] == shipped[13].model_copy(update={"intensity": 0.07})
+    assert params.policies[:13] == shipped[:13]
     shipped = sim.Params().events[0]
     assert params.events[0] == shipped.model_copy(update={"intensity": 0.45})
 
@@ -492,6 +511,18 @@ def test_a_calibrated_event_field_extends_the_baseline_with_its_events(tmp_path)
     assert params.coefficients.access_rate == 0.03
     assert [e.intensity for e in params.events] == [0.45]
     assert params.policies == sim.Params().policies
+    # a calibrated policy field: the child's policies list (which replaces the parent's)
+    # is the parent's with that field changed
+    path.write_text(
+        cal.scenario_yaml("kazakhstan_baseline", "k", {"policies.13.intensity": 0.07}, sim.Params(), [])
+    )
+    params = load_scenario(path).params
+    shipped = sim.Params().policies
+    assert params.policies == [
+        *shipped[:13],
+        shipped[13].model_copy(update={"intensity": 0.07}),
+        *shipped[14:],
+    ]
 
 
 # Targets the calibrated baseline meets at a reduced scale: the posterior predictive

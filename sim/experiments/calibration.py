@@ -775,7 +775,8 @@ def scenario_yaml(
         lines += ["policies:", *(f"  - {flow_mapping(p)}" for p in policies)]
     if events_changed:
         lines += events_block(events)
-    lines.append("coefficients:")
+    if coefficients:
+        lines.append("coefficients:")
     for k, v in coefficients.items():
         if isinstance(v, list):
             lines.append(f"  {k}: [{', '.join(_fmt(x) for x in v)}]")
@@ -1016,9 +1017,13 @@ def merge_into_scenario(path: Path, values: dict[str, float], base: Params, head
             skipping_block = False
         out.append(line)
     written = scenario_yaml("x", "x", values, base, [])
-    block = written.split("coefficients:\n", 1)[1].rstrip("\n").split("\n")
+    block = (
+        written.split("coefficients:\n", 1)[1].rstrip("\n").split("\n")
+        if "coefficients:\n" in written
+        else []
+    )
     if "\nevents:\n" in written:  # a calibrated event field: the events block is replaced
-        events = written.split("\nevents:\n", 1)[1].split("\ncoefficients:", 1)[0].split("\n")
+        events = written.split("\nevents:\n", 1)[1].split("\ncoefficients:", 1)[0].rstrip("\n").split("\n")
         at = out.index("events:")
         end = at + 1
         while end < len(out) and out[end].startswith(("  ", "#")):
@@ -1033,5 +1038,9 @@ def merge_into_scenario(path: Path, values: dict[str, float], base: Params, head
     out = out[:name_at] + mark + out[name_at:]
     while out and not out[-1].strip():
         out.pop()
-    out += ["coefficients:           # calibrated (see the header); the others keep their defaults", *block]
+    if block:
+        out += [
+            "coefficients:           # calibrated (see the header); the others keep their defaults",
+            *block,
+        ]
     return "\n".join(out) + "\n"
