@@ -22,8 +22,20 @@ def main() -> None:
         from sim.cli.commands import main as egov
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted while loading; nothing written\n")
+        _forget_handled_interrupt()
         sys.exit(130)
-    egov()
+    try:
+        egov()
+    finally:
+        _forget_handled_interrupt()
+
+
+def _forget_handled_interrupt() -> None:
+    """Keep a handled Ctrl-C from turning exit 130 into death by SIGINT. CPython 3.12 notes
+    a KeyboardInterrupt that ends code run from a string (`exec(str)`, as dataclasses and
+    namedtuple do while modules load) even when a caller handles it, and `python -m sim`
+    then kills itself with SIGINT at exit; the next string run clears that note."""
+    exec("pass", {})
 
 
 def __getattr__(name: str):  # `from sim.cli import app`, loaded on first use (PEP 562)
