@@ -750,3 +750,111 @@ def test_the_baselines_sms_codes_from_2016_raise_use_in_2018_and_leave_2012_alon
     off = {"feedbacks.signature_keys": False}
     eased, plain = (cal.run_statistics(apply_changes(p, off), 1, wanted, False)[0] for p in (base, without))
     assert eased == plain
+
+
+def test_a_varied_policy_field_must_name_the_same_policy_in_every_scenario(tmp_path):
+    """Policies are named by their place in the list: a scenario that drops inherited
+    levers (from_year 2016 drops open data and citizen engagement) shifts them, and
+    `policies.13.intensity` would then vary another policy there. Refused in one line."""
+    (tmp_path / "shifted.yaml").write_text(
+        textwrap.dedent(
+            """\
+            extends: kazakhstan_baseline
+            name: shifted
+            policies:
+              mode: append
+              from_year: 2016
+              items:
+                - {lever: open_data, start: 2016, end: 2030, budget_share: 0.05}
+                - {lever: citizen_engagement, start: 2016, end: 2030, budget_share: 0.05, intensity: 0.5}
+            """
+        )
+    )
+    pd.DataFrame({"policies.13.intensity": [0.05, 0.1], "weight": [0.5, 0.5]}).to_parquet(
+        tmp_path / "p.parquet"
+    )
+    path = tmp_path / "exp.yaml"
+    path.write_text(
+        "name: shifted_exp\nscenarios: [kazakhstan_baseline, shifted.yaml]\nreference: kazakhstan_baseline\n"
+        "design: {kind: posterior, file: p.parquet, samples: 2}\n"
+        "outcomes:\n  - {name: online_2026, indicator: citizen_online_share, year: 2026}\n"
+    )
+    with pytest.raises(experiments.ExperimentError) as e:
+        experiments.load(path)
+    assert (
+        "policies.13 is not the same lever in every scenario (remote_signing in kazakhstan_baseline, "
+        in str(e.value)
+    )
+    grid = path.read_text().replace(
+        "design: {kind: posterior, file: p.parquet, samples: 2}",
+        "design: {kind: grid, parameters: {policies.13.intensity: [0.05, 0.1]}}",
+    )
+    path.write_text(grid)
+    with pytest.raises(experiments.ExperimentError) as e:
+        experiments.load(path)
+    assert "policies.13 is not the same lever" in str(e.value)
+
+
+def test_into_a_file_that_cannot_take_the_values_is_refused_before_the_fit(tmp_path):
+    """`--into` edits a scenario file's text; the edit is checked by reading the file back,
+    and `egov calibrate` tries it with the priors' midpoints before any simulation."""
+    import sim
+
+    shipped = (experiments.SHIPPED.parent / "scenarios" / "kazakhstan_baseline.yaml").read_text()
+    base = sim.Params()
+    # a comment after `policies:` is fine
+    commented = tmp_path / "commented.yaml"
+    commented.write_text(shipped.replace("\npolicies:\n", "\npolicies:   # the timeline\n"))
+    merged = cal.merge_into_scenario(commented, {"policies.13.intensity": 0.2}, base, [])
+    assert "intensity: 0.2}" in next(line for line in merged.splitlines() if "remote_signing" in line)
+    # item 13 is another policy in this file
+    swapped = tmp_path / "swapped.yaml"
+    swapped.write_text(shipped.replace("{lever: remote_signing,", "{lever: mandate,"))
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.merge_into_scenario(swapped, {"policies.13.intensity": 0.2}, base, [])
+    assert e.value.problems == [
+        f"{swapped}: policies.13.intensity: item 13 is 'mandate' here and 'remote_signing' where calibrated"
+    ]
+    # no events list to rewrite (the counterfactual inherits the baseline's)
+    no_events = experiments.SHIPPED.parent / "scenarios" / "no_signature_barrier.yaml"
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.merge_into_scenario(no_events, {"events.0.intensity": 0.3}, base, [])
+    assert e.value.problems == [f"{no_events}: no `events:` list to write the calibrated events into"]
+    # only event and policy fields calibrated: no empty coefficients block
+    only = cal.scenario_yaml("kazakhstan_baseline", "k", {"events.0.intensity": 0.3}, base, [])
+    assert "coefficients:" not in only
+    # from the command line: refused before the fit, nothing written
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "calibrate", "--out", str(tmp_path / "c"), "--into", str(no_events)]
+        + ["--force", "--scale", "20000", "--seeds", "1", "--population", "4", "--generations", "1"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [
+        f"error: {no_events}: no `events:` list to write the calibrated events into"
+    ]
+    assert not (tmp_path / "c").exists()
+    # a nested policy field, and priors that a rule across fields refuses together
+    bad = tmp_path / "t.yaml"
+    bad.write_text(
+        "scenario: lagging_regions_broadband\nparameters:\n"
+        "  policies.14.target.lagging.count: {low: 1, high: 5}\ntargets: []\n"
+    )
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.load_targets(bad)
+    assert "a policy or event is calibrated by a field of its own" in e.value.problems[0]
+    two = tmp_path / "two.yaml"
+    two.write_text(
+        "extends: kazakhstan_baseline\nname: two\npolicies:\n"
+        "  - {lever: new_platforms, budget_share: 0.4}\n  - {lever: broadband, budget_share: 0.4}\n"
+    )
+    bad.write_text(
+        f"scenario: {two}\nparameters:\n"
+        "  policies.0.budget_share: {low: 0.1, high: 0.55}\n"
+        "  policies.1.budget_share: {low: 0.1, high: 0.55}\n"
+        "targets: []\n"
+    )
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.load_targets(bad)
+    assert [p.split(": ", 2)[1] for p in e.value.problems] == ["parameters"]
+    assert "every prior at its high end is refused" in e.value.problems[0]

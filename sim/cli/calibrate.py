@@ -82,6 +82,11 @@ def calibrate_command(
         fail([f"--into {into} rewrites that file's coefficients and header: add --force"], False)
     try:
         tg = cal.load_targets(targets)
+        if into is not None:  # a file that cannot take the values is refused now, not after the fit
+            if not into.is_file():
+                raise cal.CalibrationError([f"--into {into}: no such scenario file"])
+            trial = {k: (lo + hi) / 2 for k, (lo, hi) in tg.priors.items()}
+            cal.merge_into_scenario(into, trial, cal.base_params(tg, scale), [])
         if fresh_seeds:  # the fit report's draws: refused now, not after the fit
             cal.check_predictive_seeds(seed_list, draws)
         setup = cal.CalibrationSetup(

@@ -212,6 +212,10 @@ def load_targets(path: str | Path | None = None, scenario: str | None = None) ->
                 f"{path}: parameters.{name}: prior [{lo:g}, {hi:g}] must lie inside the schema's "
                 f"bounds [{slo:g}, {shi:g}] with low < high"
             )
+        elif split_path(name)[0] in ("policies", "events") and len(split_path(name)) != 3:
+            problems.append(
+                f"{path}: parameters.{name}: a policy or event is calibrated by a field of its own"
+            )
         else:
             for end in (lo, hi):  # a model rule may refuse what the field's bounds allow
                 try:
@@ -220,6 +224,13 @@ def load_targets(path: str | Path | None = None, scenario: str | None = None) ->
                     reason = "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
                     problems.append(f"{path}: parameters.{name}: prior end {end:g} is refused: {reason}")
         priors[name] = (lo, hi)
+    if priors and not problems:  # rules across fields (inputs_digest applies every lower end)
+        for which, end in (("low", 0), ("high", 1)):
+            try:
+                apply_changes(base, {k: v[end] for k, v in priors.items()})
+            except ValidationError as e:
+                reason = "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
+                problems.append(f"{path}: parameters: every prior at its {which} end is refused: {reason}")
     targets: list[Target] = []
     for i, t in enumerate(data.get("targets") or []):
         kind = t.get("kind", "value")
@@ -971,7 +982,7 @@ def _set_policy_field(lines: list[str], path: Path, index: int, field: str, valu
     keeping the file's layout and comments."""
     import re
 
-    at = lines.index("policies:")
+    at = _block_start(lines, "policies", path)
     starts = [i for i in range(at + 1, len(lines)) if lines[i].startswith("  - ")]
     outside = (i for i in range(at + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#")))
     end = next(outside, len(lines))
@@ -979,7 +990,7 @@ def _set_policy_field(lines: list[str], path: Path, index: int, field: str, valu
     if index >= len(starts):
         raise CalibrationError([f"{path}: policies.{index}: the file has {len(starts)} policies"])
     stop = starts[index + 1] if index + 1 < len(starts) else end
-    pattern = re.compile(rf"(\b{field}: )[-+0-9.eE]+")
+    pattern = re.compile(rf"(\b{re.escape(field)}: )[-+0-9.eE]+")
     for i in range(starts[index], stop):
         code, hash_, comment = lines[i].partition("#")
         if pattern.search(code):
@@ -1024,7 +1035,7 @@ def merge_into_scenario(path: Path, values: dict[str, float], base: Params, head
     )
     if "\nevents:\n" in written:  # a calibrated event field: the events block is replaced
         events = written.split("\nevents:\n", 1)[1].split("\ncoefficients:", 1)[0].rstrip("\n").split("\n")
-        at = out.index("events:")
+        at = _block_start(out, "events", path)
         end = at + 1
         while end < len(out) and out[end].startswith(("  ", "#")):
             end += 1
@@ -1043,4 +1054,45 @@ def merge_into_scenario(path: Path, values: dict[str, float], base: Params, head
             "coefficients:           # calibrated (see the header); the others keep their defaults",
             *block,
         ]
-    return "\n".join(out) + "\n"
+    merged = "\n".join(out) + "\n"
+    _check_merged(path, merged, values, base)
+    return merged
+
+
+def _block_start(lines: list[str], key: str, path: Path) -> int:
+    """Where the top-level `key:` block starts (a comment may follow the colon)."""
+    at = next((i for i, line in enumerate(lines) if line.split("#", 1)[0].rstrip() == f"{key}:"), None)
+    if at is None:
+        raise CalibrationError([f"{path}: no `{key}:` list to write the calibrated {key} into"])
+    return at
+
+
+def _check_merged(path: Path, after: str, values: dict[str, float], base: Params) -> None:
+    """The merged file must say exactly the calibrated values, on the same policies and
+    events as the calibrated scenario's: a text edit that missed, or a file whose item N is
+    another policy, is an error, not a file that silently says something else."""
+    import yaml
+
+    new = yaml.safe_load(after) or {}
+    problems = []
+    for key, value in values.items():
+        parts = split_path(key)
+        node: Any = new
+        for part in parts:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
+                break
+        if not isinstance(node, (int, float)) or not math.isclose(node, float(_fmt(value)), rel_tol=1e-9):
+            problems.append(f"{path}: {key} could not be written as {_fmt(value)} (found {node!r})")
+        elif parts[0] in ("policies", "events"):
+            kind = "lever" if parts[0] == "policies" else "kind"
+            calibrated = getattr(getattr(base, parts[0])[parts[1]], kind)
+            written = new[parts[0]][parts[1]].get(kind)
+            if written != calibrated:
+                problems.append(
+                    f"{path}: {key}: item {parts[1]} is {written!r} here and {calibrated!r} where calibrated"
+                )
+    if problems:
+        raise CalibrationError(problems)

@@ -591,6 +591,7 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
     for name, spec_value in design.parameters.items():
         loc: Path_ = ("design", "parameters", name)
         message = next(filter(None, (check_path(p, name) for p in scenarios.values())), None)
+        message = message or same_item(name, scenarios)
         if message:
             problems.add(loc, message)
             continue
@@ -647,6 +648,7 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
             parameters = [c for c in posterior.columns if c not in ("weight", "generation")]
             for name in parameters:
                 message = next(filter(None, (check_path(p, name) for p in scenarios.values())), None)
+                message = message or same_item(name, scenarios)
                 if message:
                     problems.add(("design", "file"), f"posterior column {name!r}: {message}")
             bounds = [(float(posterior[c].min()), float(posterior[c].max())) for c in parameters]
@@ -702,6 +704,21 @@ def load(path: str | Path, allow_large: bool = False) -> Experiment:
 
 
 DATA = Path(str(resources.files("sim") / "data" / "kazakhstan"))
+
+
+def same_item(name: str, scenarios: dict[str, Any]) -> str | None:
+    """None, or why `policies.N.field` (`events.N.field`) would vary different things: item
+    N must be the same lever (event kind) in every scenario of the experiment, since a
+    policy is named by its place in the list."""
+    parts = name.split(".")
+    if parts[0] not in ("policies", "events") or len(parts) < 2 or not parts[1].isdigit():
+        return None
+    kind = "lever" if parts[0] == "policies" else "kind"
+    found = {scen: getattr(getattr(p, parts[0])[int(parts[1])], kind) for scen, p in scenarios.items()}
+    if len(set(found.values())) < 2:
+        return None
+    listing = ", ".join(f"{what} in {scen}" for scen, what in found.items())
+    return f"{parts[0]}.{parts[1]} is not the same {kind} in every scenario ({listing})"
 
 
 def find_posterior(name: str, beside: Path) -> Path | None:
