@@ -63,8 +63,9 @@ def calibrate_command(
         Path | None,
         typer.Option(
             help="Also write the calibrated values into this scenario file (its coefficients "
-            "block and a header recording how; needs --force). This is how the shipped baseline "
-            "is calibrated."
+            "block, replaced whole; calibrated event and policy fields, edited in place and kept "
+            "by later calibrations that do not name them; a header recording how; needs --force). "
+            "This is how the shipped baseline is calibrated."
         ),
     ] = None,
 ) -> None:
