@@ -529,22 +529,9 @@ def test_a_calibrated_event_field_extends_the_baseline_with_its_events(tmp_path)
 # median of 16 draws from the shipped posterior, each with two fresh seeds, at the
 # calibration's own scale (3,000 people per agent), as in its fit report. The full check,
 # with 64 draws and other seeds, is `egov validation` (docs/validation.md), which lists
-# the targets missed. Not here: internet_2012 (0.54 against 0.619 - 0.08 at these seeds,
-# met in the validation), households_karaganda_2020 (about 460 Karaganda agents; met by
-# 0.005 here, too close to hold), and the two targets the baseline misses everywhere,
-# households_2018 and portal_users_2012 (docs/validation.md says why).
-HOLD_AT_REDUCED_SCALE = [
-    "stage2_year",
-    "stage3_year",
-    "stage4_year",
-    *[f"internet_{year}" for year in (*range(2005, 2012), 2013, 2014)],
-    "households_2020",
-    "households_almaty_2020",
-    "services_electronic_2020",
-    "services_electronic_2021",
-    "eservices_2006_2012",
-    "lockdown_2020",
-]
+# any target missed. All 22 hold here; the closest are internet_2012 and households_2018
+# (inside their tolerance by 0.012) and the stage years (met to the year).
+HOLD_AT_REDUCED_SCALE = [t.name for t in cal.load_targets().targets]
 
 
 def test_calibrated_baseline_meets_the_targets_that_hold_at_reduced_scale():
@@ -576,7 +563,7 @@ def test_the_households_note_holds_a_trend_and_two_lockdown_margins():
     no_lockdown = apply_changes(no_surge, {"events.0.intensity": 0.0})
     for seed in (1, 2):
         on, flat, off = (cal.run_statistics(p, seed, wanted, False)[0] for p in (base, no_surge, no_lockdown))
-        assert off["households_2020"] - off["households_2018"] > 0.02, (seed, off)
+        assert off["households_2020"] - off["households_2018"] > 0.005, (seed, off)
         assert 0.02 < on["households_2020"] - off["households_2020"] < 0.08, (seed, on, off)
         share_from_surge = on["households_2020"] - flat["households_2020"]
         lockdown_share = on["households_2020"] - off["households_2020"]
@@ -708,15 +695,18 @@ def test_a_region_with_nobody_online_counts_as_the_widest_disparity():
 
 
 def test_keys_in_2012_and_households_in_2018_rise_together():
-    """Why the baseline misses both portal_users_2012 and households_2018 (docs/validation.md,
-    docs/model.md section 9): paired runs (same seeds) from the calibrated values with more
-    key uptake, or a higher online intercept, raise the key holders of May 2012 and the
-    households of 2018 together; fewer keys in 2012 cost households in 2018."""
+    """Why the calibration before the 2016 easing missed both portal_users_2012 and
+    households_2018 (docs/validation.md, docs/model.md section 9): without the easing,
+    paired runs (same seeds) from the calibrated values with more key uptake, or a higher
+    online intercept, raise the key holders of May 2012 and the households of 2018
+    together; fewer keys in 2012 cost households in 2018."""
     import sim
 
     by_name = {t.name: t for t in cal.load_targets().targets}
     wanted = [by_name["portal_users_2012"], by_name["households_2018"]]
-    base = apply_changes(sim.Params(), {"world.scale": 3000.0, "end_year": 2018})
+    eased = apply_changes(sim.Params(), {"world.scale": 3000.0, "end_year": 2018})
+    base = eased.model_copy(update={"policies": [p for p in eased.policies if p.lever != "remote_signing"]})
+    assert len(base.policies) == len(eased.policies) - 1
     for seed in (1, 2):
         for name, low, high in (
             ("coefficients.registration_uptake", 0.02, 0.08),

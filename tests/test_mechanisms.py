@@ -242,10 +242,15 @@ def test_overlapping_events_combine_and_end_separately():
 
 
 def lockdown_runs(seed: int, **shock) -> list:
+    """Paired runs without and with the shock, the signature barrier off: in a world that
+    starts in 2018 nobody holds a key yet, so the barrier would send the extra needs for
+    signed services to centres and hide the margins these tests are about."""
     base = dict(start_year=2018, end_year=2021, world=small_world(), policies=busy_policies())
     frames = []
     for events in ([], [EventSpec(kind="demand_shock", year=2020, month=3, months=2, **shock)]):
-        frames.append(sim.EGovModel(sim.Params(**base, events=events), seed=seed).run().national_frame())
+        params = sim.Params(**base, events=events)
+        params.feedbacks.signature_keys = False
+        frames.append(sim.EGovModel(params, seed=seed).run().national_frame())
     return frames
 
 
