@@ -312,6 +312,14 @@ def test_a_failure_after_complete_generations_says_how_to_report_them():
     assert "--resume --generations 3" in message
 
 
+def refused(path: Path, text: str) -> list[str]:
+    """The problems `load_targets` finds in a targets file with this text."""
+    path.write_text(text)
+    with pytest.raises(cal.CalibrationError) as e:
+        cal.load_targets(path)
+    return e.value.problems
+
+
 def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
     shipped = cal.load_targets()
     assert {t.group for t in shipped.targets} >= {
@@ -329,37 +337,38 @@ def test_targets_file_is_checked_against_the_parameter_schema(tmp_path):
     }
     assert all(t.source for t in shipped.targets)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        "scenario: kazakhstan_baseline\nparameters:\n  coefficients.service_need: {low: 0.1, high: 1.5}\n"
-        "  coefficients.no_such: {low: 0, high: 1}\ntargets: []\n"
+    problems = refused(
+        bad,
+        (
+            "scenario: kazakhstan_baseline\nparameters:\n  coefficients.service_need: {low: 0.1, high: 1.5}\n"
+            "  coefficients.no_such: {low: 0, high: 1}\ntargets: []\n"
+        ),
     )
-    with pytest.raises(cal.CalibrationError) as e:
-        cal.load_targets(bad)
-    text = "\n".join(e.value.problems)
+    text = "\n".join(problems)
     assert "schema's bounds [0, 1]" in text and "no_such" in text
     # inside the field's bounds, but a model rule refuses it: said before any run
-    bad.write_text(
-        "scenario: kazakhstan_baseline\nparameters:\n"
-        "  policies.13.intensity: {low: 0, high: 0.5}\ntargets: []\n"
+    problems = refused(
+        bad,
+        (
+            "scenario: kazakhstan_baseline\nparameters:\n"
+            "  policies.13.intensity: {low: 0, high: 0.5}\ntargets: []\n"
+        ),
     )
-    with pytest.raises(cal.CalibrationError) as e:
-        cal.load_targets(bad)
-    assert [p.split(": ", 1)[1] for p in e.value.problems] == [
+    assert [p.split(": ", 1)[1] for p in problems] == [
         "parameters.policies.13.intensity: prior end 0 is refused: "
         "lever 'remote_signing' needs an intensity > 0"
     ]
-    bad.write_text(
+    extras = ["yaer: 1", "stat: max", "month: 13", "month: 5.0", "month: 5, stat: mean"]
+    problems = refused(
+        bad,
         "scenario: kazakhstan_baseline\ntargets:\n"
-        "  - {name: a, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, yaer: 1}\n"
-        "  - {name: b, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, stat: max}\n"
-        "  - {name: c, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, month: 13}\n"
-        "  - {name: d, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, month: 5.0}\n"
-        "  - {name: e, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1, month: 5,"
-        " stat: mean}\n"
+        + "".join(
+            f"  - {{name: {name}, indicator: internet_use_share, year: 2010, observed: 0.3, sigma: 0.1,"
+            f" {extra}}}\n"
+            for name, extra in zip("abcde", extras, strict=True)
+        ),
     )
-    with pytest.raises(cal.CalibrationError) as e:
-        cal.load_targets(bad)
-    assert [p.split(": ", 1)[1] for p in e.value.problems] == [
+    assert [p.split(": ", 1)[1] for p in problems] == [
         f"targets.0: unknown keys ['yaer'] (allowed: {sorted(cal.TARGET_KEYS)})",
         "targets.1: stat 'max' is not one of end, mean",
         "targets.2: month must be an integer 1-12, on a value target",
@@ -826,25 +835,27 @@ def test_into_a_file_that_cannot_take_the_values_is_refused_before_the_fit(tmp_p
     assert not (tmp_path / "c").exists()
     # a nested policy field, and priors that a rule across fields refuses together
     bad = tmp_path / "t.yaml"
-    bad.write_text(
-        "scenario: lagging_regions_broadband\nparameters:\n"
-        "  policies.14.target.lagging.count: {low: 1, high: 5}\ntargets: []\n"
+    problems = refused(
+        bad,
+        (
+            "scenario: lagging_regions_broadband\nparameters:\n"
+            "  policies.14.target.lagging.count: {low: 1, high: 5}\ntargets: []\n"
+        ),
     )
-    with pytest.raises(cal.CalibrationError) as e:
-        cal.load_targets(bad)
-    assert "a policy or event is calibrated by a field of its own" in e.value.problems[0]
+    assert "a policy or event is calibrated by a field of its own" in problems[0]
     two = tmp_path / "two.yaml"
     two.write_text(
         "extends: kazakhstan_baseline\nname: two\npolicies:\n"
         "  - {lever: new_platforms, budget_share: 0.4}\n  - {lever: broadband, budget_share: 0.4}\n"
     )
-    bad.write_text(
-        f"scenario: {two}\nparameters:\n"
-        "  policies.0.budget_share: {low: 0.1, high: 0.55}\n"
-        "  policies.1.budget_share: {low: 0.1, high: 0.55}\n"
-        "targets: []\n"
+    problems = refused(
+        bad,
+        (
+            f"scenario: {two}\nparameters:\n"
+            "  policies.0.budget_share: {low: 0.1, high: 0.55}\n"
+            "  policies.1.budget_share: {low: 0.1, high: 0.55}\n"
+            "targets: []\n"
+        ),
     )
-    with pytest.raises(cal.CalibrationError) as e:
-        cal.load_targets(bad)
-    assert [p.split(": ", 2)[1] for p in e.value.problems] == ["parameters"]
-    assert "every prior at its high end is refused" in e.value.problems[0]
+    assert [p.split(": ", 2)[1] for p in problems] == ["parameters"]
+    assert "every prior at its high end is refused" in problems[0]
