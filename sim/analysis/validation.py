@@ -94,8 +94,8 @@ the end; 19,912 parameter sets (39,824 simulations) in 80.0 min on two process w
 (docs/performance.md). In this report (64 draws, each with its own seeds) it meets all 22
 targets; the closest are households 2018 (0.284 against 0.346 - 0.08) and internet use
 2012 (0.546 against 0.619 - 0.08). The reach of the codes is not identified (90% interval
-0.12-0.49 of the prior's 0.001-0.5): the targets say that signing became easier after
-2012, not by how much. This posterior identifies three of the 13 parameters
+0.12-0.49 of the prior's 0.001-0.5): the targets call for an easing, the interval starting
+well above 0, but do not say how far it reached. This posterior identifies three of the 13 parameters
 (`online_intercept`, `access_imitation`, `platform_per_budget`); the one before identified
 five of 12, `eservices_per_contact` and `registration_uptake` among them.
 tests/test_calibration.py checks the kernel's effect on a toy problem with two
