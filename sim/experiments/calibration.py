@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from sim.model.param_paths import apply_changes, check_path, split_path
+from sim.model.param_paths import ITEM_NAME, apply_changes, check_path, item_name, split_path
 from sim.model.params import Params
 
 DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "data" / "kazakhstan" / "targets.yaml"
@@ -183,6 +183,15 @@ def schema_bounds(params: Params, path: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _refused(base: Params, changes: dict[str, float]) -> str | None:
+    """Why the model's rules refuse these changes to `base`, or None."""
+    try:
+        apply_changes(base, changes)
+    except ValidationError as e:
+        return "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
+    return None
+
+
 def load_targets(path: str | Path | None = None, scenario: str | None = None) -> Targets:
     """Read and check a targets file (default: the shipped Kazakhstan targets)."""
     from sim.experiments.scenario import ScenarioError, load, read_source
@@ -218,18 +227,12 @@ def load_targets(path: str | Path | None = None, scenario: str | None = None) ->
             )
         else:
             for end in (lo, hi):  # a model rule may refuse what the field's bounds allow
-                try:
-                    apply_changes(base, {name: end})
-                except ValidationError as e:
-                    reason = "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
+                if reason := _refused(base, {name: end}):
                     problems.append(f"{path}: parameters.{name}: prior end {end:g} is refused: {reason}")
         priors[name] = (lo, hi)
     if priors and not problems:  # rules across fields (inputs_digest applies every lower end)
         for which, end in (("low", 0), ("high", 1)):
-            try:
-                apply_changes(base, {k: v[end] for k, v in priors.items()})
-            except ValidationError as e:
-                reason = "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())
+            if reason := _refused(base, {k: v[end] for k, v in priors.items()}):
                 problems.append(f"{path}: parameters: every prior at its {which} end is refused: {reason}")
     targets: list[Target] = []
     for i, t in enumerate(data.get("targets") or []):
@@ -983,10 +986,9 @@ def _set_policy_field(lines: list[str], path: Path, index: int, field: str, valu
     import re
 
     at = _block_start(lines, "policies", path)
-    starts = [i for i in range(at + 1, len(lines)) if lines[i].startswith("  - ")]
     outside = (i for i in range(at + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#")))
     end = next(outside, len(lines))
-    starts = [i for i in starts if i < end]
+    starts = [i for i in range(at + 1, end) if lines[i].startswith("  - ")]
     if index >= len(starts):
         raise CalibrationError([f"{path}: policies.{index}: the file has {len(starts)} policies"])
     stop = starts[index + 1] if index + 1 < len(starts) else end
@@ -1086,10 +1088,9 @@ def _check_merged(path: Path, after: str, values: dict[str, float], base: Params
                 break
         if not isinstance(node, (int, float)) or not math.isclose(node, float(_fmt(value)), rel_tol=1e-9):
             problems.append(f"{path}: {key} could not be written as {_fmt(value)} (found {node!r})")
-        elif parts[0] in ("policies", "events"):
-            kind = "lever" if parts[0] == "policies" else "kind"
-            calibrated = getattr(getattr(base, parts[0])[parts[1]], kind)
-            written = new[parts[0]][parts[1]].get(kind)
+        elif parts[0] in ITEM_NAME:
+            calibrated = item_name(base, key)
+            written = new[parts[0]][parts[1]].get(ITEM_NAME[parts[0]])
             if written != calibrated:
                 problems.append(
                     f"{path}: {key}: item {parts[1]} is {written!r} here and {calibrated!r} where calibrated"

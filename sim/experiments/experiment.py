@@ -59,9 +59,11 @@ from sim.model.limits import (
     run_seconds,
 )
 from sim.model.param_paths import (
+    ITEM_NAME,
     apply_changes,
     check_path,
     is_integer,
+    item_name,
 )
 from sim.model.params import Params, Strict
 from sim.model.paths import NAME_PATTERN
@@ -710,15 +712,12 @@ def same_item(name: str, scenarios: dict[str, Any]) -> str | None:
     """None, or why `policies.N.field` (`events.N.field`) would vary different things: item
     N must be the same lever (event kind) in every scenario of the experiment, since a
     policy is named by its place in the list."""
-    parts = name.split(".")
-    if parts[0] not in ("policies", "events") or len(parts) < 2 or not parts[1].isdigit():
-        return None
-    kind = "lever" if parts[0] == "policies" else "kind"
-    found = {scen: getattr(getattr(p, parts[0])[int(parts[1])], kind) for scen, p in scenarios.items()}
+    found = {scen: item_name(p, name) for scen, p in scenarios.items()}
     if len(set(found.values())) < 2:
         return None
     listing = ", ".join(f"{what} in {scen}" for scen, what in found.items())
-    return f"{parts[0]}.{parts[1]} is not the same {kind} in every scenario ({listing})"
+    list_name, index = name.split(".")[:2]
+    return f"{list_name}.{index} is not the same {ITEM_NAME[list_name]} in every scenario ({listing})"
 
 
 def find_posterior(name: str, beside: Path) -> Path | None:

@@ -51,6 +51,18 @@ def all_paths(data: Any, prefix: tuple = ()) -> dict[str, Any]:
     return out
 
 
+ITEM_NAME = {"policies": "lever", "events": "kind"}  # what names an item of these lists
+
+
+def item_name(params: Params, path: str) -> str | None:
+    """The lever or event kind of the item that `policies.N.*` or `events.N.*` points into
+    (an item is known only by its place in the list), or None for other paths."""
+    parts = split_path(path)
+    if parts[0] not in ITEM_NAME or len(parts) < 2 or not isinstance(parts[1], int):
+        return None
+    return getattr(getattr(params, parts[0])[parts[1]], ITEM_NAME[parts[0]])
+
+
 def check_path(params: Params, path: str, numeric: bool = True) -> str | None:
     """None if `path` names a (numeric) parameter, else what is wrong, with a suggestion."""
     dumped = params.model_dump()
